@@ -1,0 +1,227 @@
+/* pvh.c: building a PVH domain: kernel, ramdisk, start info, memory map. */
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+
+#include <xen/hvm/start_info.h>
+
+#include "../core/guest_mem.h"
+#include "../core/hv.h"
+#include "elf.h"
+
+#define PAGE_ALIGN(x)   (((x) + HV_PAGE_SIZE - 1) & ~(HV_PAGE_SIZE - 1))
+
+static int fail(char *err, size_t errlen, int rc, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+/* Map a file the toolstack handed us, read-only, with its size checked. */
+static int map_file(int fd, const char *what, uint64_t max, const uint8_t **data, size_t *size,
+                    char *err, size_t errlen)
+{
+    struct stat st;
+    void *p;
+
+    if (fstat(fd, &st) < 0)
+        return fail(err, errlen, -errno, "cannot stat the %s: %s", what, strerror(errno));
+    if (!S_ISREG(st.st_mode))
+        return fail(err, errlen, -EINVAL, "the %s is not a regular file", what);
+    if (st.st_size == 0)
+        return fail(err, errlen, -EINVAL, "the %s is empty", what);
+    if ((uint64_t)st.st_size > max)
+        return fail(err, errlen, -EFBIG, "the %s is too large (%lld bytes, at most %llu)", what,
+                    (long long)st.st_size, (unsigned long long)max);
+    p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+    if (p == MAP_FAILED)
+        return fail(err, errlen, -errno, "cannot map the %s: %s", what, strerror(errno));
+    *data = p;
+    *size = (size_t)st.st_size;
+    return 0;
+}
+
+static int zero_gpa(struct domain *d, uint64_t gpa, uint64_t len)
+{
+    static const uint8_t zeroes[4096];
+
+    while (len) {
+        size_t n = len > sizeof(zeroes) ? sizeof(zeroes) : (size_t)len;
+        int rc = copy_to_gpa(d, gpa, zeroes, n);
+
+        if (rc < 0)
+            return rc;
+        gpa += n;
+        len -= n;
+    }
+    return 0;
+}
+
+static void e820_add(struct domain *d, uint64_t addr, uint64_t size, uint32_t type)
+{
+    if (d->e820_nr < sizeof(d->e820) / sizeof(d->e820[0]))
+        d->e820[d->e820_nr++] = (struct hv_e820){ addr, size, type };
+}
+
+static void build_memory_map(struct domain *d)
+{
+    uint64_t ram = d->ram_pages << HV_PAGE_SHIFT;
+    uint64_t special = (HV_SPECIAL_END_GFN - HV_SPECIAL_PAGE_COUNT) << HV_PAGE_SHIFT;
+
+    d->e820_nr = 0;
+    e820_add(d, 0, ram < HV_LOWMEM_END ? ram : HV_LOWMEM_END, XEN_HVM_MEMMAP_TYPE_RAM);
+    e820_add(d, special, (uint64_t)HV_SPECIAL_PAGE_COUNT << HV_PAGE_SHIFT,
+             XEN_HVM_MEMMAP_TYPE_RESERVED);
+    if (ram > HV_LOWMEM_END)
+        e820_add(d, HV_HIGHMEM_START, ram - HV_LOWMEM_END, XEN_HVM_MEMMAP_TYPE_RAM);
+}
+
+int domain_build_pvh(struct domain *d, int kernel_fd, int ramdisk_fd, const char *cmdline,
+                     struct lamina_ctl_domain_build_reply *out, char *err, size_t errlen)
+{
+    uint64_t low_end = d->ram_pages << HV_PAGE_SHIFT;
+    const uint8_t *kernel = NULL, *ramdisk = NULL;
+    size_t kernel_size = 0, ramdisk_size = 0;
+    size_t cmdline_len = strlen(cmdline) + 1;
+    struct elf_info elf;
+    struct hvm_start_info si;
+    struct hvm_modlist_entry mod;
+    struct hvm_memmap_table_entry mm[sizeof(d->e820) / sizeof(d->e820[0])];
+    uint64_t si_gpa, mm_gpa, mod_gpa, cmd_gpa, rd_gpa = 0, end;
+    uint64_t special_gfn = HV_SPECIAL_END_GFN - HV_SPECIAL_PAGE_COUNT;
+    bool entry_ok = false;
+    int rc;
+
+    if (low_end > HV_LOWMEM_END)
+        low_end = HV_LOWMEM_END;
+    if (d->built)
+        return fail(err, errlen, -EEXIST, "the domain already has a kernel");
+    if (cmdline_len > HV_CMDLINE_MAX)
+        return fail(err, errlen, -E2BIG, "the command line is longer than %d bytes",
+                    HV_CMDLINE_MAX - 1);
+
+    rc = map_file(kernel_fd, "kernel", HV_KERNEL_MAX, &kernel, &kernel_size, err, errlen);
+    if (rc < 0)
+        return rc;
+    rc = elf_parse(kernel, kernel_size, &elf, err, errlen);
+    if (rc < 0)
+        goto out;
+    if (elf.paddr_hi > low_end) {
+        rc = fail(err, errlen, -ENOMEM, "the kernel needs memory up to %#llx but the domain "
+                  "has RAM up to %#llx: raise memory=", (unsigned long long)elf.paddr_hi,
+                  (unsigned long long)low_end);
+        goto out;
+    }
+    for (unsigned int i = 0; i < elf.nseg; i++) {
+        const struct elf_segment *s = &elf.seg[i];
+
+        if (elf.phys32_entry >= s->paddr && elf.phys32_entry - s->paddr < s->memsz)
+            entry_ok = true;
+        rc = copy_to_gpa(d, s->paddr, kernel + s->offset, s->filesz);
+        if (!rc)
+            rc = zero_gpa(d, s->paddr + s->filesz, s->memsz - s->filesz);
+        if (rc < 0) {
+            rc = fail(err, errlen, rc, "cannot load the segment at %#llx",
+                      (unsigned long long)s->paddr);
+            goto out;
+        }
+    }
+    if (!entry_ok) {
+        rc = fail(err, errlen, -ENOEXEC, "the PVH entry point %#x is outside the kernel image",
+                  elf.phys32_entry);
+        goto out;
+    }
+
+    /* Start info, memory map, module list and command line follow the kernel. */
+    build_memory_map(d);
+    si_gpa = PAGE_ALIGN(elf.paddr_hi);
+    mm_gpa = si_gpa + sizeof(si);
+    mod_gpa = mm_gpa + d->e820_nr * sizeof(mm[0]);
+    cmd_gpa = mod_gpa + sizeof(mod);
+    end = PAGE_ALIGN(cmd_gpa + cmdline_len);
+
+    if (ramdisk_fd >= 0) {
+        rc = map_file(ramdisk_fd, "ramdisk", low_end, &ramdisk, &ramdisk_size, err, errlen);
+        if (rc < 0)
+            goto out;
+        rd_gpa = end;
+        end = PAGE_ALIGN(rd_gpa + ramdisk_size);
+    }
+    /* Leave the guest at least a quarter of its memory, and 1 MiB, to run in. */
+    if (end > low_end || low_end - end < (low_end / 4 > (1u << 20) ? low_end / 4 : (1u << 20))) {
+        rc = fail(err, errlen, -ENOMEM, "kernel%s and boot data need %llu KiB of the domain's "
+                  "%llu KiB: raise memory=", ramdisk ? ", ramdisk" : "",
+                  (unsigned long long)(end >> 10), (unsigned long long)(low_end >> 10));
+        goto out;
+    }
+    if (ramdisk && (rc = copy_to_gpa(d, rd_gpa, ramdisk, ramdisk_size)) < 0) {
+        rc = fail(err, errlen, rc, "cannot load the ramdisk");
+        goto out;
+    }
+
+    for (uint32_t i = 0; i < d->e820_nr; i++)
+        mm[i] = (struct hvm_memmap_table_entry){ d->e820[i].addr, d->e820[i].size,
+                                                 d->e820[i].type, 0 };
+    memset(&mod, 0, sizeof(mod));
+    mod.paddr = rd_gpa;
+    mod.size = ramdisk_size;
+    memset(&si, 0, sizeof(si));
+    si.magic = XEN_HVM_START_MAGIC_VALUE;
+    si.version = 1;
+    si.nr_modules = ramdisk ? 1 : 0;
+    si.modlist_paddr = ramdisk ? mod_gpa : 0;
+    si.cmdline_paddr = cmd_gpa;
+    si.memmap_paddr = mm_gpa;
+    si.memmap_entries = d->e820_nr;
+    rc = copy_to_gpa(d, si_gpa, &si, sizeof(si));
+    if (!rc)
+        rc = copy_to_gpa(d, mm_gpa, mm, d->e820_nr * sizeof(mm[0]));
+    if (!rc)
+        rc = copy_to_gpa(d, mod_gpa, &mod, sizeof(mod));
+    if (!rc)
+        rc = copy_to_gpa(d, cmd_gpa, cmdline, cmdline_len);
+    if (!rc)
+        rc = zero_gpa(d, special_gfn << HV_PAGE_SHIFT,
+                      (uint64_t)HV_SPECIAL_PAGE_COUNT << HV_PAGE_SHIFT);
+    if (rc < 0) {
+        rc = fail(err, errlen, rc, "cannot write the start info");
+        goto out;
+    }
+
+    rc = arch_vcpu_set_pvh_entry(d->vcpus[0], elf.phys32_entry, (uint32_t)si_gpa);
+    if (rc < 0) {
+        rc = fail(err, errlen, rc, "cannot set the boot vCPU's registers");
+        goto out;
+    }
+    pthread_mutex_lock(&d->lock);
+    d->hvm_params[HVM_PARAM_CONSOLE_PFN] = special_gfn + SPECIAL_PAGE_CONSOLE;
+    d->hvm_params[HVM_PARAM_STORE_PFN] = special_gfn + SPECIAL_PAGE_XENSTORE;
+    d->built = true;
+    pthread_mutex_unlock(&d->lock);
+    for (uint32_t i = 0; i < d->max_vcpus; i++)
+        vcpu_update_time(d->vcpus[i]);
+
+    memset(out, 0, sizeof(*out));
+    out->entry = elf.phys32_entry;
+    out->start_info = si_gpa;
+    out->console_pfn = special_gfn + SPECIAL_PAGE_CONSOLE;
+    out->store_pfn = special_gfn + SPECIAL_PAGE_XENSTORE;
+    dlog(LOG_INFO, d, "built: PVH entry %#x, start info %#llx, kernel %#llx-%#llx%s%s",
+         elf.phys32_entry, (unsigned long long)si_gpa, (unsigned long long)elf.paddr_lo,
+         (unsigned long long)elf.paddr_hi, elf.guest_os[0] ? ", guest " : "", elf.guest_os);
+    rc = 0;
+out:
+    if (kernel)
+        munmap((void *)kernel, kernel_size);
+    if (ramdisk)
+        munmap((void *)ramdisk, ramdisk_size);
+    return rc;
+}

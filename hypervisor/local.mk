@@ -1,0 +1,36 @@
+## hypervisor/local.mk: lamina-hv, the hypervisor daemon.
+
+# Everything but main(), so unit tests can link the parts they exercise.
+noinst_LTLIBRARIES += hypervisor/libhv.la
+hypervisor_libhv_la_SOURCES = \
+	hypervisor/core/arch.h \
+	hypervisor/core/console.c \
+	hypervisor/core/console.h \
+	hypervisor/core/control.c \
+	hypervisor/core/control.h \
+	hypervisor/core/domain.c \
+	hypervisor/core/events.h \
+	hypervisor/core/guest_mem.c \
+	hypervisor/core/guest_mem.h \
+	hypervisor/core/hv.h \
+	hypervisor/core/hvm.c \
+	hypervisor/core/hypercall.c \
+	hypervisor/core/log.c \
+	hypervisor/core/log.h \
+	hypervisor/core/loop.c \
+	hypervisor/core/loop.h \
+	hypervisor/core/memory.c \
+	hypervisor/core/sched.c \
+	hypervisor/core/time.c \
+	hypervisor/core/vcpu.c \
+	hypervisor/core/vcpu_op.c \
+	hypervisor/core/xen_version.c \
+	hypervisor/kvm/kvm.c \
+	hypervisor/loader/elf.c \
+	hypervisor/loader/elf.h \
+	hypervisor/loader/pvh.c
+hypervisor_libhv_la_LIBADD = pv-abi/lamina/libctlwire.la
+
+sbin_PROGRAMS += hypervisor/lamina-hv
+hypervisor_lamina_hv_SOURCES = hypervisor/main.c
+hypervisor_lamina_hv_LDADD = hypervisor/libhv.la
