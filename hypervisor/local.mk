@@ -8,7 +8,13 @@ hypervisor_libhv_la_SOURCES = \
 	hypervisor/core/console.h \
 	hypervisor/core/control.c \
 	hypervisor/core/control.h \
+	hypervisor/core/ctl_evtchn.c \
+	hypervisor/core/ctl_gnttab.c \
 	hypervisor/core/domain.c \
+	hypervisor/core/event_channel.c \
+	hypervisor/core/event_channel.h \
+	hypervisor/core/grant_table.c \
+	hypervisor/core/grant_table.h \
 	hypervisor/core/events.h \
 	hypervisor/core/guest_mem.c \
 	hypervisor/core/guest_mem.h \
@@ -22,6 +28,8 @@ hypervisor_libhv_la_SOURCES = \
 	hypervisor/core/memory.c \
 	hypervisor/core/sched.c \
 	hypervisor/core/time.c \
+	hypervisor/core/timer.c \
+	hypervisor/core/timer.h \
 	hypervisor/core/vcpu.c \
 	hypervisor/core/vcpu_op.c \
 	hypervisor/core/xen_version.c \

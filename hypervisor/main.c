@@ -87,7 +87,7 @@ static int setup_signals(void)
     fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
     if (fd < 0)
         return -errno;
-    return loop_add(fd, 0x001 /* EPOLLIN */, on_signal, NULL);
+    return loop_add(main_loop, fd, 0x001 /* EPOLLIN */, on_signal, NULL);
 }
 
 /* Each domain holds a VM, vCPU and memory descriptors: allow many. */
@@ -139,8 +139,12 @@ static int start(const char *log_path, bool foreground, bool verbose)
     }
     raise_fd_limit();
     log_info("lamina-hv %s starting (pid %d)", PACKAGE_VERSION, (int)getpid());
-    if ((rc = loop_init()) < 0 || (rc = setup_signals()) < 0 || (rc = domain_table_init()) < 0) {
+    if ((rc = loops_init()) < 0 || (rc = setup_signals()) < 0 || (rc = domain_table_init()) < 0) {
         fprintf(stderr, "lamina-hv: start-up failed: %s\n", strerror(-rc));
+        return rc;
+    }
+    if ((rc = event_loop_start()) < 0) {
+        fprintf(stderr, "lamina-hv: cannot start the event thread: %s\n", strerror(-rc));
         return rc;
     }
     if ((rc = arch_init()) < 0) {
@@ -163,6 +167,7 @@ static void stop(void)
 {
     domain_destroy_all();
     control_fini();
+    event_loop_stop();
     if (pid_path[0])
         unlink(pid_path);
     log_info("lamina-hv stopped");

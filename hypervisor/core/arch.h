@@ -91,8 +91,16 @@ void arch_vcpu_kick(struct vcpu *v);
 /* PVH entry: 32-bit flat protected mode, paging off, %ebx = start_info. */
 int arch_vcpu_set_pvh_entry(struct vcpu *v, uint32_t entry, uint32_t start_info);
 
-/* Deliver an interrupt vector to the vCPU's local APIC (any thread). */
+/*
+ * Start state for a secondary vCPU (VCPUOP_initialise), also making it
+ * runnable for the backend.  Called while the vCPU's thread is parked.
+ */
+struct vcpu_hvm_context;
+int arch_vcpu_set_hvm_context(struct vcpu *v, const struct vcpu_hvm_context *ctx);
+
+/* Deliver an interrupt vector (or an NMI) to the vCPU's local APIC (any thread). */
 int arch_vcpu_inject_vector(struct vcpu *v, uint8_t vector);
+int arch_vcpu_inject_nmi(struct vcpu *v);
 
 /* Guest TSC frequency, and guest TSC = host TSC + offset, for vcpu_time_info. */
 uint32_t arch_tsc_khz(struct domain *d);

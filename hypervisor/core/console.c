@@ -12,6 +12,7 @@
 
 #include <lamina/ctl-wire.h>
 
+#include <xen/io/console.h>
 #include <xen/xen.h>
 
 #include "console.h"
@@ -188,4 +189,90 @@ long do_console_io(struct vcpu *v, const uint64_t a[6])
     default:
         return -ENOSYS;
     }
+}
+
+static struct xencons_interface *ring(struct domain *d)
+{
+    return (struct xencons_interface *)(d->mem + d->special_offset +
+                                        SPECIAL_PAGE_CONSOLE * HV_PAGE_SIZE);
+}
+
+/*
+ * The guest notified its console channel: drain the output ring.  The
+ * guest owns the producer index, so it is read once and checked: a ring
+ * claiming more than it can hold is reset rather than trusted.
+ */
+static void console_ring_event(void *arg, uint32_t port)
+{
+    struct domain *d = arg;
+    struct xencons_interface *r = ring(d);
+    XENCONS_RING_IDX cons = __atomic_load_n(&r->out_cons, __ATOMIC_ACQUIRE);
+    XENCONS_RING_IDX prod = __atomic_load_n(&r->out_prod, __ATOMIC_ACQUIRE);
+    char buf[sizeof(r->out)];
+    size_t n = 0;
+
+    if (prod - cons > sizeof(r->out)) {
+        dlog(LOG_WARN, d, "console ring indexes are corrupt (cons %u, prod %u); resetting",
+             cons, prod);
+        __atomic_store_n(&r->out_cons, prod, __ATOMIC_RELEASE);
+        return;
+    }
+    while (cons != prod)
+        buf[n++] = r->out[MASK_XENCONS_IDX(cons++, r->out)];
+    __atomic_store_n(&r->out_cons, cons, __ATOMIC_RELEASE);
+    console_write(d, buf, n);
+    evtchn_send(dom0, port, NULL);
+}
+
+int console_connect(struct domain *d)
+{
+    struct evtchn_owner owner = {
+        .notify_fd = -1,
+        .kick_fd = -1,
+        .internal = console_ring_event,
+        .internal_arg = d,
+    };
+    int rc;
+
+    rc = evtchn_alloc_unbound(d, 0, NULL, &d->console_port);
+    if (rc < 0)
+        return rc;
+    rc = evtchn_bind_interdomain(dom0, (domid_t)d->domid, d->console_port, &owner,
+                                 &d->console_dom0_port);
+    if (rc < 0) {
+        evtchn_close(d, d->console_port, NULL);
+        d->console_port = 0;
+    }
+    return rc;
+}
+
+void console_disconnect(struct domain *d)
+{
+    if (d->console_dom0_port) {
+        evtchn_close(dom0, d->console_dom0_port, NULL);
+        d->console_dom0_port = 0;
+    }
+}
+
+int console_input(struct domain *d, const void *buf, size_t len)
+{
+    struct xencons_interface *r;
+    XENCONS_RING_IDX cons, prod;
+    const uint8_t *p = buf;
+    size_t n = 0;
+
+    if (!d->console_dom0_port)
+        return -ENOTCONN;
+    r = ring(d);
+    cons = __atomic_load_n(&r->in_cons, __ATOMIC_ACQUIRE);
+    prod = __atomic_load_n(&r->in_prod, __ATOMIC_ACQUIRE);
+    if (prod - cons > sizeof(r->in)) {
+        dlog(LOG_WARN, d, "console input ring indexes are corrupt; input dropped");
+        return -EIO;
+    }
+    while (n < len && prod - cons < sizeof(r->in))
+        r->in[MASK_XENCONS_IDX(prod++, r->in)] = p[n++];
+    __atomic_store_n(&r->in_prod, prod, __ATOMIC_RELEASE);
+    evtchn_send(dom0, d->console_dom0_port, NULL);
+    return (int)n;
 }

@@ -26,6 +26,18 @@ uint64_t console_head(struct domain *d);
 /* How much history a replaying reader gets: the cursor to start from. */
 uint64_t console_replay_start(struct domain *d);
 
+/*
+ * The console ring (xencons_interface) in the domain's console page, served
+ * by the hypervisor itself at the dom0 end of the console event channel.
+ * console_connect sets it up at build time (HVM_PARAM_CONSOLE_EVTCHN),
+ * console_disconnect closes the hypervisor's end before the domain goes.
+ */
+int console_connect(struct domain *d);
+void console_disconnect(struct domain *d);
+
+/* Bytes for the guest's console input ring; returns how many fitted. */
+int console_input(struct domain *d, const void *buf, size_t len);
+
 /* Called (from any thread) when new output is available. */
 void console_set_notify(void (*fn)(void));
 

@@ -1,6 +1,7 @@
 /* control.c: the control socket: dom0 requests, replies and events. */
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +29,8 @@
 struct packet {
     struct lamina_ctl_hdr hdr;
     struct packet *next;
+    int fds[LAMINA_CTL_MAX_FDS];    /* our duplicates, closed once sent */
+    unsigned int nfds;
     uint8_t payload[];
 };
 
@@ -36,7 +39,7 @@ struct attach {
     uint64_t cursor;
 };
 
-struct conn {
+struct ctl_conn {
     int fd;
     uid_t uid;
     pid_t pid;
@@ -49,24 +52,27 @@ struct conn {
     unsigned int nattach;
     struct packet *outq, **outq_tail;
     size_t outq_bytes;
-    struct conn *next;
+    void *priv[CTL_PRIV_MAX];      /* per-family state (event channels, grants) */
+    struct ctl_conn *next;
 };
 
+static ctl_op_fn *extra_ops[LAMINA_CTL_OP_MAX];
+static void (*close_hooks[4])(struct ctl_conn *c);
 static int listen_fd = -1;
 static char sock_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
-static struct conn *conns;
+static struct ctl_conn *conns;
 static unsigned int nconns;
 static atomic_bool console_pending;
 
-static void conn_close(struct conn *c);
-static void conn_want_write(struct conn *c, bool want);
+static void conn_close(struct ctl_conn *c);
+static void conn_want_write(struct ctl_conn *c, bool want);
 static void reap_dead(void *arg);
 
 /*
  * Connections die where they fail but are freed only by deferred work at
  * the top of the loop, never under a handler that may still use them.
  */
-static void mark_dead(struct conn *c)
+static void mark_dead(struct ctl_conn *c)
 {
     static bool reap_queued;
 
@@ -77,11 +83,18 @@ static void mark_dead(struct conn *c)
         reap_queued = true;
 }
 
-static int conn_flush(struct conn *c)
+static void packet_free(struct packet *p)
+{
+    for (unsigned int i = 0; i < p->nfds; i++)
+        close(p->fds[i]);
+    free(p);
+}
+
+static int conn_flush(struct ctl_conn *c)
 {
     while (c->outq) {
         struct packet *p = c->outq;
-        int rc = lamina_ctl_send(c->fd, &p->hdr, p->payload, NULL, 0, MSG_DONTWAIT);
+        int rc = lamina_ctl_send(c->fd, &p->hdr, p->payload, p->fds, p->nfds, MSG_DONTWAIT);
 
         if (rc == -EAGAIN)
             return 0;
@@ -91,14 +104,15 @@ static int conn_flush(struct conn *c)
         if (!c->outq)
             c->outq_tail = &c->outq;
         c->outq_bytes -= sizeof(p->hdr) + p->hdr.len;
-        free(p);
+        packet_free(p);
     }
     conn_want_write(c, false);
     return 0;
 }
 
 /* Queue one packet behind earlier ones; send at once when nothing waits. */
-static int conn_send(struct conn *c, const struct lamina_ctl_hdr *hdr, const void *payload)
+static int conn_send(struct ctl_conn *c, const struct lamina_ctl_hdr *hdr, const void *payload,
+                     const int *fds, unsigned int nfds)
 {
     struct packet *p;
     int rc;
@@ -106,7 +120,7 @@ static int conn_send(struct conn *c, const struct lamina_ctl_hdr *hdr, const voi
     if (c->dead)
         return -EPIPE;
     if (!c->outq) {
-        rc = lamina_ctl_send(c->fd, hdr, payload, NULL, 0, MSG_DONTWAIT);
+        rc = lamina_ctl_send(c->fd, hdr, payload, fds, nfds, MSG_DONTWAIT);
         if (rc != -EAGAIN) {
             if (rc < 0)
                 mark_dead(c);
@@ -126,6 +140,17 @@ static int conn_send(struct conn *c, const struct lamina_ctl_hdr *hdr, const voi
     }
     p->hdr = *hdr;
     p->next = NULL;
+    p->nfds = 0;
+    for (unsigned int i = 0; i < nfds; i++) {
+        int dup_fd = fcntl(fds[i], F_DUPFD_CLOEXEC, 0);
+
+        if (dup_fd < 0) {
+            packet_free(p);
+            mark_dead(c);
+            return -errno;
+        }
+        p->fds[p->nfds++] = dup_fd;
+    }
     if (hdr->len)
         memcpy(p->payload, payload, hdr->len);
     *c->outq_tail = p;
@@ -135,19 +160,25 @@ static int conn_send(struct conn *c, const struct lamina_ctl_hdr *hdr, const voi
     return 0;
 }
 
-static void reply(struct conn *c, const struct lamina_ctl_hdr *req, int status, const void *payload,
-                  uint32_t len)
+void ctl_reply_fds(struct ctl_conn *c, const struct lamina_ctl_hdr *req, int status,
+                   const void *payload, uint32_t len, const int *fds, unsigned int nfds)
 {
     struct lamina_ctl_hdr h;
 
     lamina_ctl_hdr_init(&h, req->type, req->seq, len, LAMINA_CTL_F_REPLY);
     h.status = status;
-    conn_send(c, &h, payload);
+    conn_send(c, &h, payload, fds, nfds);
+}
+
+void ctl_reply(struct ctl_conn *c, const struct lamina_ctl_hdr *req, int status,
+               const void *payload, uint32_t len)
+{
+    ctl_reply_fds(c, req, status, payload, len, NULL, 0);
 }
 
 /* An error reply carries a NUL-terminated message for the user. */
-static void reply_err(struct conn *c, const struct lamina_ctl_hdr *req, int status,
-                      const char *fmt, ...)
+void ctl_reply_err(struct ctl_conn *c, const struct lamina_ctl_hdr *req, int status,
+                   const char *fmt, ...)
 {
     char msg[512];
     va_list ap;
@@ -160,19 +191,40 @@ static void reply_err(struct conn *c, const struct lamina_ctl_hdr *req, int stat
         n = 0;
     if ((size_t)n >= sizeof(msg))
         n = sizeof(msg) - 1;
-    reply(c, req, status, msg, (uint32_t)n + 1);
+    ctl_reply(c, req, status, msg, (uint32_t)n + 1);
 }
 
-static void send_event(struct conn *c, uint16_t type, const void *payload, uint32_t len)
+void **ctl_conn_priv(struct ctl_conn *c, enum ctl_priv slot)
+{
+    return &c->priv[slot];
+}
+
+void control_register(uint16_t op, ctl_op_fn *fn)
+{
+    if (op < LAMINA_CTL_OP_MAX)
+        extra_ops[op] = fn;
+}
+
+void control_on_close(void (*fn)(struct ctl_conn *c))
+{
+    for (unsigned int i = 0; i < sizeof(close_hooks) / sizeof(close_hooks[0]); i++) {
+        if (!close_hooks[i]) {
+            close_hooks[i] = fn;
+            return;
+        }
+    }
+}
+
+static void send_event(struct ctl_conn *c, uint16_t type, const void *payload, uint32_t len)
 {
     struct lamina_ctl_hdr h;
 
     lamina_ctl_hdr_init(&h, type, 0, len, LAMINA_CTL_F_EVENT);
-    conn_send(c, &h, payload);
+    conn_send(c, &h, payload, NULL, 0);
 }
 
 /* Push pending console output of attachment a to c; false if c is backed up. */
-static bool console_drain(struct conn *c, struct attach *a)
+static bool console_drain(struct ctl_conn *c, struct attach *a)
 {
     uint8_t buf[sizeof(struct lamina_ctl_ev_console) + CONSOLE_CHUNK];
     struct lamina_ctl_ev_console *ev = (struct lamina_ctl_ev_console *)buf;
@@ -204,11 +256,11 @@ static bool console_drain(struct conn *c, struct attach *a)
 
 static void reap_dead(void *arg)
 {
-    struct conn **pp = &conns;
+    struct ctl_conn **pp = &conns;
 
     *(bool *)arg = false;
     while (*pp) {
-        struct conn *c = *pp;
+        struct ctl_conn *c = *pp;
 
         if (c->dead) {
             *pp = c->next;
@@ -222,7 +274,7 @@ static void reap_dead(void *arg)
 static void console_flush_all(void *arg)
 {
     atomic_store(&console_pending, false);
-    for (struct conn *c = conns; c; c = c->next)
+    for (struct ctl_conn *c = conns; c; c = c->next)
         for (unsigned int i = 0; i < c->nattach; i++)
             console_drain(c, &c->attach[i]);
 }
@@ -233,7 +285,7 @@ static void console_notify(void)
         loop_defer(console_flush_all, NULL);
 }
 
-static void detach(struct conn *c, unsigned int i)
+static void detach(struct ctl_conn *c, unsigned int i)
 {
     domain_put(c->attach[i].d);
     c->attach[i] = c->attach[--c->nattach];
@@ -243,7 +295,7 @@ void events_domain(uint32_t domid, uint32_t event, uint32_t reason, uint32_t act
 {
     struct lamina_ctl_ev_domain ev = { domid, event, reason, action };
 
-    for (struct conn *c = conns; c; c = c->next) {
+    for (struct ctl_conn *c = conns; c; c = c->next) {
         bool attached = false;
 
         for (unsigned int i = 0; i < c->nattach; i++) {
@@ -264,33 +316,33 @@ void events_domain(uint32_t domid, uint32_t event, uint32_t reason, uint32_t act
 }
 
 /* Payload of exactly `size` bytes, or reply -EINVAL. */
-static bool want_len(struct conn *c, const struct lamina_ctl_msg *m, size_t size)
+static bool want_len(struct ctl_conn *c, const struct lamina_ctl_msg *m, size_t size)
 {
     if (m->hdr.len == size && m->nfds == 0)
         return true;
-    reply_err(c, &m->hdr, -EINVAL, "malformed request: payload %u bytes, %u descriptors",
+    ctl_reply_err(c, &m->hdr, -EINVAL, "malformed request: payload %u bytes, %u descriptors",
               m->hdr.len, m->nfds);
     return false;
 }
 
-static struct domain *want_domain(struct conn *c, const struct lamina_ctl_hdr *h, uint32_t domid,
+static struct domain *want_domain(struct ctl_conn *c, const struct lamina_ctl_hdr *h, uint32_t domid,
                                   bool allow_dom0)
 {
     struct domain *d = domain_get(domid);
 
     if (!d) {
-        reply_err(c, h, -ESRCH, "no domain with id %u", domid);
+        ctl_reply_err(c, h, -ESRCH, "no domain with id %u", domid);
         return NULL;
     }
     if (d->is_privileged && !allow_dom0) {
-        reply_err(c, h, -EPERM, "domain 0 is the host; it cannot be controlled this way");
+        ctl_reply_err(c, h, -EPERM, "domain 0 is the host; it cannot be controlled this way");
         domain_put(d);
         return NULL;
     }
     return d;
 }
 
-static void op_hello(struct conn *c, const struct lamina_ctl_msg *m)
+static void op_hello(struct ctl_conn *c, const struct lamina_ctl_msg *m)
 {
     struct lamina_ctl_hello req;
     struct lamina_ctl_hello_reply rep;
@@ -301,7 +353,7 @@ static void op_hello(struct conn *c, const struct lamina_ctl_msg *m)
     req.client[sizeof(req.client) - 1] = '\0';
     snprintf(c->client, sizeof(c->client), "%s", req.client);
     if (req.version != LAMINA_CTL_VERSION) {
-        reply_err(c, &m->hdr, -EPROTONOSUPPORT,
+        ctl_reply_err(c, &m->hdr, -EPROTONOSUPPORT,
                   "control protocol version %u is not supported (lamina-hv speaks %u)",
                   req.version, LAMINA_CTL_VERSION);
         return;
@@ -313,10 +365,10 @@ static void op_hello(struct conn *c, const struct lamina_ctl_msg *m)
     rep.xen_minor = HV_XEN_MINOR;
     snprintf(rep.hv_version, sizeof(rep.hv_version), "%s", PACKAGE_VERSION);
     c->hello = true;
-    reply(c, &m->hdr, 0, &rep, sizeof(rep));
+    ctl_reply(c, &m->hdr, 0, &rep, sizeof(rep));
 }
 
-static void op_domain_create(struct conn *c, const struct lamina_ctl_msg *m)
+static void op_domain_create(struct ctl_conn *c, const struct lamina_ctl_msg *m)
 {
     struct lamina_ctl_domain_create req;
     struct lamina_ctl_domid rep = { 0 };
@@ -324,39 +376,39 @@ static void op_domain_create(struct conn *c, const struct lamina_ctl_msg *m)
     int rc;
 
     if (m->hdr.len < sizeof(req) || m->nfds) {
-        reply_err(c, &m->hdr, -EINVAL, "malformed create request");
+        ctl_reply_err(c, &m->hdr, -EINVAL, "malformed create request");
         return;
     }
     memcpy(&req, m->payload, sizeof(req));
     if (req.config_len != m->hdr.len - sizeof(req)) {
-        reply_err(c, &m->hdr, -EINVAL, "create request: config length %u does not match the "
+        ctl_reply_err(c, &m->hdr, -EINVAL, "create request: config length %u does not match the "
                   "payload", req.config_len);
         return;
     }
     if (strnlen(req.name, sizeof(req.name)) == sizeof(req.name)) {
-        reply_err(c, &m->hdr, -EINVAL, "domain name is not terminated");
+        ctl_reply_err(c, &m->hdr, -EINVAL, "domain name is not terminated");
         return;
     }
     rc = domain_create(&req, m->payload + sizeof(req), &d);
     if (rc == -EEXIST) {
-        reply_err(c, &m->hdr, rc, "a domain named '%s' or with the same UUID already exists",
+        ctl_reply_err(c, &m->hdr, rc, "a domain named '%s' or with the same UUID already exists",
                   req.name);
         return;
     }
     if (rc == -EINVAL) {
-        reply_err(c, &m->hdr, rc, "invalid domain parameters (name '%s', %llu KiB, %u vCPUs)",
+        ctl_reply_err(c, &m->hdr, rc, "invalid domain parameters (name '%s', %llu KiB, %u vCPUs)",
                   req.name, (unsigned long long)req.memory_kb, req.max_vcpus);
         return;
     }
     if (rc < 0) {
-        reply_err(c, &m->hdr, rc, "cannot create domain '%s': %s", req.name, strerror(-rc));
+        ctl_reply_err(c, &m->hdr, rc, "cannot create domain '%s': %s", req.name, strerror(-rc));
         return;
     }
     rep.domid = d->domid;
-    reply(c, &m->hdr, 0, &rep, sizeof(rep));
+    ctl_reply(c, &m->hdr, 0, &rep, sizeof(rep));
 }
 
-static void op_domain_build(struct conn *c, const struct lamina_ctl_msg *m)
+static void op_domain_build(struct ctl_conn *c, const struct lamina_ctl_msg *m)
 {
     struct lamina_ctl_domain_build_pvh req;
     struct lamina_ctl_domain_build_reply rep;
@@ -366,14 +418,14 @@ static void op_domain_build(struct conn *c, const struct lamina_ctl_msg *m)
     int rc;
 
     if (m->hdr.len < sizeof(req) || m->nfds < 1 || m->nfds > 2) {
-        reply_err(c, &m->hdr, -EINVAL, "malformed build request");
+        ctl_reply_err(c, &m->hdr, -EINVAL, "malformed build request");
         return;
     }
     memcpy(&req, m->payload, sizeof(req));
     cmdline = (const char *)m->payload + sizeof(req);
     if (req.cmdline_len != m->hdr.len - sizeof(req) || req.cmdline_len == 0 ||
         strnlen(cmdline, req.cmdline_len) != req.cmdline_len - 1) {
-        reply_err(c, &m->hdr, -EINVAL, "build request: bad command line");
+        ctl_reply_err(c, &m->hdr, -EINVAL, "build request: bad command line");
         return;
     }
     d = want_domain(c, &m->hdr, req.domid, false);
@@ -383,14 +435,14 @@ static void op_domain_build(struct conn *c, const struct lamina_ctl_msg *m)
                           sizeof(err));
     if (rc < 0) {
         dlog(LOG_ERR, d, "build failed: %s", err);
-        reply_err(c, &m->hdr, rc, "%s", err);
+        ctl_reply_err(c, &m->hdr, rc, "%s", err);
     } else {
-        reply(c, &m->hdr, 0, &rep, sizeof(rep));
+        ctl_reply(c, &m->hdr, 0, &rep, sizeof(rep));
     }
     domain_put(d);
 }
 
-static void op_domain_simple(struct conn *c, const struct lamina_ctl_msg *m)
+static void op_domain_simple(struct ctl_conn *c, const struct lamina_ctl_msg *m)
 {
     struct lamina_ctl_domid req;
     struct domain *d;
@@ -409,7 +461,7 @@ static void op_domain_simple(struct conn *c, const struct lamina_ctl_msg *m)
     case LAMINA_CTL_OP_DOMAIN_UNPAUSE:
         rc = domain_unpause(d);
         if (rc == -EINVAL && !d->built) {
-            reply_err(c, &m->hdr, rc, "domain %u has no kernel yet", d->domid);
+            ctl_reply_err(c, &m->hdr, rc, "domain %u has no kernel yet", d->domid);
             domain_put(d);
             return;
         }
@@ -419,13 +471,13 @@ static void op_domain_simple(struct conn *c, const struct lamina_ctl_msg *m)
         break;
     }
     if (rc < 0)
-        reply_err(c, &m->hdr, rc, "domain %u: %s", d->domid, strerror(-rc));
+        ctl_reply_err(c, &m->hdr, rc, "domain %u: %s", d->domid, strerror(-rc));
     else
-        reply(c, &m->hdr, 0, NULL, 0);
+        ctl_reply(c, &m->hdr, 0, NULL, 0);
     domain_put(d);
 }
 
-static void op_domain_shutdown(struct conn *c, const struct lamina_ctl_msg *m)
+static void op_domain_shutdown(struct ctl_conn *c, const struct lamina_ctl_msg *m)
 {
     struct lamina_ctl_domain_shutdown req;
     struct domain *d;
@@ -434,14 +486,14 @@ static void op_domain_shutdown(struct conn *c, const struct lamina_ctl_msg *m)
         return;
     memcpy(&req, m->payload, sizeof(req));
     if (req.reason > SHUTDOWN_MAX) {
-        reply_err(c, &m->hdr, -EINVAL, "unknown shutdown reason %u", req.reason);
+        ctl_reply_err(c, &m->hdr, -EINVAL, "unknown shutdown reason %u", req.reason);
         return;
     }
     d = want_domain(c, &m->hdr, req.domid, false);
     if (!d)
         return;
     domain_shutdown(d, req.reason);
-    reply(c, &m->hdr, 0, NULL, 0);
+    ctl_reply(c, &m->hdr, 0, NULL, 0);
     domain_put(d);
 }
 
@@ -490,7 +542,7 @@ static int fill_dominfo(struct domain *d, void *arg)
     return 0;
 }
 
-static void op_domain_getinfo(struct conn *c, const struct lamina_ctl_msg *m)
+static void op_domain_getinfo(struct ctl_conn *c, const struct lamina_ctl_msg *m)
 {
     enum { MAX_RECORDS = (LAMINA_CTL_MAX_PAYLOAD - sizeof(struct lamina_ctl_getinfo_reply)) /
                          sizeof(struct lamina_ctl_dominfo) };
@@ -503,7 +555,7 @@ static void op_domain_getinfo(struct conn *c, const struct lamina_ctl_msg *m)
     memcpy(&req, m->payload, sizeof(req));
     buf = calloc(1, LAMINA_CTL_MAX_PAYLOAD);
     if (!buf) {
-        reply_err(c, &m->hdr, -ENOMEM, "out of memory");
+        ctl_reply_err(c, &m->hdr, -ENOMEM, "out of memory");
         return;
     }
     g.out = (struct lamina_ctl_dominfo *)(buf + sizeof(struct lamina_ctl_getinfo_reply));
@@ -512,12 +564,12 @@ static void op_domain_getinfo(struct conn *c, const struct lamina_ctl_msg *m)
     if (req.first_domid < HV_MAX_DOMAINS)
         domain_for_each(req.first_domid, fill_dominfo, &g);
     ((struct lamina_ctl_getinfo_reply *)buf)->count = g.count;
-    reply(c, &m->hdr, 0, buf,
+    ctl_reply(c, &m->hdr, 0, buf,
           (uint32_t)(sizeof(struct lamina_ctl_getinfo_reply) + g.count * sizeof(*g.out)));
     free(buf);
 }
 
-static void op_domain_get_config(struct conn *c, const struct lamina_ctl_msg *m)
+static void op_domain_get_config(struct ctl_conn *c, const struct lamina_ctl_msg *m)
 {
     struct lamina_ctl_domid req;
     struct domain *d;
@@ -528,11 +580,11 @@ static void op_domain_get_config(struct conn *c, const struct lamina_ctl_msg *m)
     d = want_domain(c, &m->hdr, req.domid, false);
     if (!d)
         return;
-    reply(c, &m->hdr, 0, d->config_json, d->config_len);
+    ctl_reply(c, &m->hdr, 0, d->config_json, d->config_len);
     domain_put(d);
 }
 
-static void op_console_attach(struct conn *c, const struct lamina_ctl_msg *m)
+static void op_console_attach(struct ctl_conn *c, const struct lamina_ctl_msg *m)
 {
     struct lamina_ctl_console_attach req;
     struct domain *d;
@@ -541,17 +593,17 @@ static void op_console_attach(struct conn *c, const struct lamina_ctl_msg *m)
         return;
     memcpy(&req, m->payload, sizeof(req));
     if (req.flags & ~LAMINA_CONSOLE_F_REPLAY) {
-        reply_err(c, &m->hdr, -EINVAL, "unknown console flags %#x", req.flags);
+        ctl_reply_err(c, &m->hdr, -EINVAL, "unknown console flags %#x", req.flags);
         return;
     }
     for (unsigned int i = 0; i < c->nattach; i++) {
         if (c->attach[i].d->domid == req.domid) {
-            reply_err(c, &m->hdr, -EBUSY, "already attached to domain %u", req.domid);
+            ctl_reply_err(c, &m->hdr, -EBUSY, "already attached to domain %u", req.domid);
             return;
         }
     }
     if (c->nattach == MAX_ATTACH) {
-        reply_err(c, &m->hdr, -ENOSPC, "too many consoles on one connection");
+        ctl_reply_err(c, &m->hdr, -ENOSPC, "too many consoles on one connection");
         return;
     }
     d = want_domain(c, &m->hdr, req.domid, false);
@@ -561,11 +613,11 @@ static void op_console_attach(struct conn *c, const struct lamina_ctl_msg *m)
     c->attach[c->nattach].cursor = (req.flags & LAMINA_CONSOLE_F_REPLAY) ? console_replay_start(d)
                                                                          : console_head(d);
     c->nattach++;
-    reply(c, &m->hdr, 0, NULL, 0);
+    ctl_reply(c, &m->hdr, 0, NULL, 0);
     console_drain(c, &c->attach[c->nattach - 1]);
 }
 
-static void op_console_detach(struct conn *c, const struct lamina_ctl_msg *m)
+static void op_console_detach(struct ctl_conn *c, const struct lamina_ctl_msg *m)
 {
     struct lamina_ctl_domid req;
 
@@ -575,32 +627,45 @@ static void op_console_detach(struct conn *c, const struct lamina_ctl_msg *m)
     for (unsigned int i = 0; i < c->nattach; i++) {
         if (c->attach[i].d->domid == req.domid) {
             detach(c, i);
-            reply(c, &m->hdr, 0, NULL, 0);
+            ctl_reply(c, &m->hdr, 0, NULL, 0);
             return;
         }
     }
-    reply_err(c, &m->hdr, -ENOENT, "not attached to domain %u", req.domid);
+    ctl_reply_err(c, &m->hdr, -ENOENT, "not attached to domain %u", req.domid);
 }
 
-static void op_console_input(struct conn *c, const struct lamina_ctl_msg *m)
+static void op_console_input(struct ctl_conn *c, const struct lamina_ctl_msg *m)
 {
     struct lamina_ctl_console_input req;
+    struct domain *d;
+    int n;
 
     if (m->hdr.len < sizeof(req) || m->nfds) {
-        reply_err(c, &m->hdr, -EINVAL, "malformed console input");
+        ctl_reply_err(c, &m->hdr, -EINVAL, "malformed console input");
         return;
     }
     memcpy(&req, m->payload, sizeof(req));
     if (req.len != m->hdr.len - sizeof(req)) {
-        reply_err(c, &m->hdr, -EINVAL, "console input: length %u does not match the payload",
-                  req.len);
+        ctl_reply_err(c, &m->hdr, -EINVAL, "console input: length %u does not match the payload",
+                      req.len);
         return;
     }
-    reply_err(c, &m->hdr, -EOPNOTSUPP,
-              "domain %u has no console ring connected, so it cannot take input", req.domid);
+    d = want_domain(c, &m->hdr, req.domid, false);
+    if (!d)
+        return;
+    n = console_input(d, m->payload + sizeof(req), req.len);
+    if (n < 0) {
+        ctl_reply_err(c, &m->hdr, n, "domain %u has no console ring connected", req.domid);
+    } else {
+        struct lamina_ctl_domid rep = { (uint32_t)n, 0 };
+
+        /* How many bytes fitted: a full ring takes the rest later. */
+        ctl_reply(c, &m->hdr, 0, &rep, sizeof(rep));
+    }
+    domain_put(d);
 }
 
-static void op_subscribe(struct conn *c, const struct lamina_ctl_msg *m)
+static void op_subscribe(struct ctl_conn *c, const struct lamina_ctl_msg *m)
 {
     struct lamina_ctl_subscribe req;
 
@@ -608,15 +673,15 @@ static void op_subscribe(struct conn *c, const struct lamina_ctl_msg *m)
         return;
     memcpy(&req, m->payload, sizeof(req));
     if (req.mask & ~LAMINA_EVMASK_DOMAIN) {
-        reply_err(c, &m->hdr, -EINVAL, "unknown event mask %#x", req.mask);
+        ctl_reply_err(c, &m->hdr, -EINVAL, "unknown event mask %#x", req.mask);
         return;
     }
     c->subscribed = req.mask != 0;
     c->sub_domid = req.domid;
-    reply(c, &m->hdr, 0, NULL, 0);
+    ctl_reply(c, &m->hdr, 0, NULL, 0);
 }
 
-static void op_xen_version(struct conn *c, const struct lamina_ctl_msg *m)
+static void op_xen_version(struct ctl_conn *c, const struct lamina_ctl_msg *m)
 {
     struct lamina_ctl_xen_version_reply rep;
 
@@ -626,12 +691,12 @@ static void op_xen_version(struct conn *c, const struct lamina_ctl_msg *m)
     rep.major = HV_XEN_MAJOR;
     rep.minor = HV_XEN_MINOR;
     snprintf(rep.extra, sizeof(rep.extra), "%s", HV_XEN_EXTRAVERSION);
-    reply(c, &m->hdr, 0, &rep, sizeof(rep));
+    ctl_reply(c, &m->hdr, 0, &rep, sizeof(rep));
 }
 
-static void dispatch(struct conn *c, struct lamina_ctl_msg *m)
+static void dispatch(struct ctl_conn *c, struct lamina_ctl_msg *m)
 {
-    static void (*const ops[LAMINA_CTL_OP_MAX])(struct conn *, const struct lamina_ctl_msg *) = {
+    static ctl_op_fn *const ops[LAMINA_CTL_OP_MAX] = {
         [LAMINA_CTL_OP_HELLO] = op_hello,
         [LAMINA_CTL_OP_DOMAIN_CREATE] = op_domain_create,
         [LAMINA_CTL_OP_DOMAIN_BUILD_PVH] = op_domain_build,
@@ -648,25 +713,30 @@ static void dispatch(struct conn *c, struct lamina_ctl_msg *m)
         [LAMINA_CTL_OP_XEN_VERSION] = op_xen_version,
     };
     uint16_t type = m->hdr.type;
+    ctl_op_fn *fn;
 
     if (m->hdr.flags != 0 || m->hdr.status != 0) {
-        reply_err(c, &m->hdr, -EINVAL, "requests carry no flags or status");
+        ctl_reply_err(c, &m->hdr, -EINVAL, "requests carry no flags or status");
         return;
     }
-    if (type == 0 || type >= LAMINA_CTL_OP_MAX || !ops[type]) {
-        reply_err(c, &m->hdr, -EOPNOTSUPP, "unknown operation %u", type);
+    fn = type < LAMINA_CTL_OP_MAX ? (ops[type] ? ops[type] : extra_ops[type]) : NULL;
+    if (!fn) {
+        ctl_reply_err(c, &m->hdr, -EOPNOTSUPP, "unknown operation %u", type);
         return;
     }
     if (!c->hello && type != LAMINA_CTL_OP_HELLO) {
-        reply_err(c, &m->hdr, -EPROTO, "the first request must be HELLO");
+        ctl_reply_err(c, &m->hdr, -EPROTO, "the first request must be HELLO");
         return;
     }
-    ops[type](c, m);
+    fn(c, m);
 }
 
-static void conn_close(struct conn *c)
+static void conn_close(struct ctl_conn *c)
 {
-    loop_del(c->fd);
+    for (unsigned int i = 0; i < sizeof(close_hooks) / sizeof(close_hooks[0]); i++)
+        if (close_hooks[i])
+            close_hooks[i](c);
+    loop_del(main_loop, c->fd);
     close(c->fd);
     while (c->nattach)
         detach(c, c->nattach - 1);
@@ -674,7 +744,7 @@ static void conn_close(struct conn *c)
         struct packet *p = c->outq;
 
         c->outq = p->next;
-        free(p);
+        packet_free(p);
     }
     nconns--;
     free(c);
@@ -682,14 +752,14 @@ static void conn_close(struct conn *c)
 
 static void conn_event(int fd, uint32_t events, void *arg);
 
-static void conn_want_write(struct conn *c, bool want)
+static void conn_want_write(struct ctl_conn *c, bool want)
 {
-    loop_mod(c->fd, EPOLLIN | (want ? EPOLLOUT : 0), conn_event, c);
+    loop_mod(main_loop, c->fd, EPOLLIN | (want ? EPOLLOUT : 0), conn_event, c);
 }
 
 static void conn_event(int fd, uint32_t events, void *arg)
 {
-    struct conn *c = arg;
+    struct ctl_conn *c = arg;
 
     if (events & EPOLLOUT && conn_flush(c) < 0)
         mark_dead(c);
@@ -710,7 +780,7 @@ static void conn_event(int fd, uint32_t events, void *arg)
 
             lamina_ctl_hdr_init(&bad, 0, 0, 0, 0);
             log_warn("control: malformed packet from %s (pid %d)", c->client, (int)c->pid);
-            reply_err(c, &bad, -EPROTO, "malformed packet");
+            ctl_reply_err(c, &bad, -EPROTO, "malformed packet");
             continue;
         }
         dispatch(c, &m);
@@ -725,7 +795,7 @@ static void accept_event(int fd, uint32_t events, void *arg)
     int s = accept4(fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
     struct ucred cred;
     socklen_t len = sizeof(cred);
-    struct conn *c;
+    struct ctl_conn *c;
 
     if (s < 0)
         return;
@@ -750,7 +820,7 @@ static void accept_event(int fd, uint32_t events, void *arg)
     c->pid = cred.pid;
     snprintf(c->client, sizeof(c->client), "pid %d", (int)cred.pid);
     c->outq_tail = &c->outq;
-    if (loop_add(s, EPOLLIN, conn_event, c) < 0) {
+    if (loop_add(main_loop, s, EPOLLIN, conn_event, c) < 0) {
         close(s);
         free(c);
         return;
@@ -794,19 +864,21 @@ int control_init(void)
     }
     listen_fd = fd;
     console_set_notify(console_notify);
-    return loop_add(fd, EPOLLIN, accept_event, NULL);
+    ctl_evtchn_init();
+    ctl_gnttab_init();
+    return loop_add(main_loop, fd, EPOLLIN, accept_event, NULL);
 }
 
 void control_fini(void)
 {
     while (conns) {
-        struct conn *c = conns;
+        struct ctl_conn *c = conns;
 
         conns = c->next;
         conn_close(c);
     }
     if (listen_fd >= 0) {
-        loop_del(listen_fd);
+        loop_del(main_loop, listen_fd);
         close(listen_fd);
         unlink(sock_path);
         listen_fd = -1;

@@ -20,12 +20,13 @@ static struct domain *domtab[HV_MAX_DOMAINS];
 static uint32_t next_domid = 1;
 struct domain *dom0;
 
-/* Pages after RAM in a domain's memfd: shared_info, then the special pages. */
-#define HV_EXTRA_PAGES  (1 + HV_SPECIAL_PAGE_COUNT)
+/* Pages after RAM in a domain's memfd: shared_info, special pages, grant frames. */
+#define HV_EXTRA_PAGES  (1 + HV_SPECIAL_PAGE_COUNT + GNTTAB_MAX_FRAMES)
 
 int domain_table_init(void)
 {
     struct domain *d = calloc(1, sizeof(*d));
+    int rc;
 
     if (!d)
         return -ENOMEM;
@@ -40,6 +41,18 @@ int domain_table_init(void)
     pthread_rwlock_init(&d->physmap_lock, NULL);
     clock_gettime(CLOCK_MONOTONIC, &d->created);
     clock_gettime(CLOCK_REALTIME, &d->created_wall);
+    /* dom0's event bitmaps live in a page its processes can map. */
+    d->memfd = memfd_create("lamina-dom0-events", MFD_CLOEXEC);
+    if (d->memfd < 0 || ftruncate(d->memfd, HV_PAGE_SIZE) < 0)
+        return -errno;
+    d->mem_size = HV_PAGE_SIZE;
+    d->mem = mmap(NULL, HV_PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, d->memfd, 0);
+    if (d->mem == MAP_FAILED)
+        return -errno;
+    d->shared_info = (struct shared_info *)d->mem;
+    rc = evtchn_domain_init(d, EVTCHN_DOM0_MAX_PORTS);
+    if (rc < 0)
+        return rc;
     dom0 = d;
     domtab[0] = d;
     return 0;
@@ -76,6 +89,8 @@ struct domain *domain_get_by_name(const char *name)
 
 static void domain_free(struct domain *d)
 {
+    evtchn_domain_destroy(d);
+    gnttab_domain_destroy(d);
     if (d->vcpus) {
         for (uint32_t i = 0; i < d->max_vcpus; i++)
             if (d->vcpus[i])
@@ -185,6 +200,7 @@ static int domain_alloc_memory(struct domain *d)
     d->shared_info = (struct shared_info *)(d->mem + d->shared_info_offset);
     d->shared_info_gfn = GFN_INVALID;
     d->special_offset = d->shared_info_offset + HV_PAGE_SIZE;
+    d->gnttab.offset = d->special_offset + HV_SPECIAL_PAGE_COUNT * HV_PAGE_SIZE;
     return 0;
 }
 
@@ -261,6 +277,10 @@ int domain_create(const struct lamina_ctl_domain_create *req, const void *config
 
     rc = domain_alloc_memory(d);
     if (!rc)
+        rc = evtchn_domain_init(d, EVTCHN_GUEST_MAX_PORTS);
+    if (!rc)
+        rc = gnttab_domain_init(d);
+    if (!rc)
         rc = arch_domain_init(d);
     if (!rc)
         rc = physmap_init(d);
@@ -332,12 +352,18 @@ int domain_destroy(struct domain *d)
     kick_all(d, NULL);
     pthread_mutex_unlock(&d->lock);
 
-    for (uint32_t i = 0; i < d->max_vcpus; i++)
+    for (uint32_t i = 0; i < d->max_vcpus; i++) {
         vcpu_thread_join(d->vcpus[i]);
+        vcpu_timers_fini(d->vcpus[i]);
+    }
+    /* Peers see their channels to this domain unbound from here on. */
+    console_disconnect(d);
+    evtchn_domain_destroy(d);
 
     pthread_mutex_lock(&domtab_lock);
     domtab[d->domid] = NULL;
     pthread_mutex_unlock(&domtab_lock);
+    evtchn_send_global_virq(dom0, VIRQ_DOM_EXC);
     dlog(LOG_INFO, d, "destroyed '%s'", d->name);
     events_domain(d->domid, LAMINA_DOMEV_DESTROYED, d->shutdown_reason,
                   d->shutdown ? LAMINA_ACTION_DESTROY : 0);
@@ -468,6 +494,7 @@ void domain_shutdown(struct domain *d, uint32_t reason)
     d->shutdown_reason = reason;
     kick_all(d, current_vcpu());
     pthread_mutex_unlock(&d->lock);
+    evtchn_send_global_virq(dom0, VIRQ_DOM_EXC);
     atomic_fetch_add(&d->refcnt, 1);
     if (loop_defer(shutdown_work, d) < 0)
         domain_put(d);

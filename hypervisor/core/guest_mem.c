@@ -316,6 +316,16 @@ int physmap_unmap_page(struct domain *d, uint64_t gfn)
     return rc;
 }
 
+bool physmap_offset_gfn(struct domain *d, uint64_t offset, uint64_t *gfn)
+{
+    bool found;
+
+    pthread_rwlock_rdlock(&d->physmap_lock);
+    found = offset_mapped_at(d->physmap, offset, gfn);
+    pthread_rwlock_unlock(&d->physmap_lock);
+    return found;
+}
+
 int64_t physmap_gfn_offset(struct domain *d, uint64_t gfn)
 {
     struct pm_slot *s;

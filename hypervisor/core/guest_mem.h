@@ -45,6 +45,9 @@ int physmap_map_range(struct domain *d, uint64_t gfn, uint64_t nr, uint64_t offs
 /* Remove what is mapped at gfn; RAM frames come back as zeroed RAM. */
 int physmap_unmap_page(struct domain *d, uint64_t gfn);
 
+/* Where the hypervisor page at memfd offset `offset` is mapped, if anywhere. */
+bool physmap_offset_gfn(struct domain *d, uint64_t offset, uint64_t *gfn);
+
 /* The memfd offset backing gfn, or -EFAULT. */
 int64_t physmap_gfn_offset(struct domain *d, uint64_t gfn);
 

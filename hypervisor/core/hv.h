@@ -35,7 +35,10 @@
 #include <xen/hvm/params.h>
 
 #include "arch.h"
+#include "event_channel.h"
+#include "grant_table.h"
 #include "log.h"
+#include "timer.h"
 
 #define HV_MAX_DOMAINS          DOMID_FIRST_RESERVED
 #define HV_MAX_VCPUS            128
@@ -75,13 +78,23 @@ struct vcpu {
     bool thread_started;
     pthread_cond_t wake;            /* under d->lock */
     enum vcpu_state state;          /* under d->lock */
-    bool blocked;                   /* in SCHEDOP_block, under d->lock */
+    atomic_bool blocked;            /* in SCHEDOP_block/poll; set under d->lock */
+    bool initialised;               /* has a register state to start from */
     bool parked;                    /* stopped at the pause point, under d->lock */
     atomic_bool kick;               /* leave guest mode and look at d's state */
 
     struct vcpu_paging paging;      /* at the current hypercall */
     struct vcpu_info *vcpu_info;    /* host pointer into guest memory */
     uint8_t upcall_vector;          /* 0: none */
+    uint32_t virq_to_port[EVTCHN_NR_VIRQS];     /* under d->evtchn.lock */
+
+    /* SCHEDOP_poll: the ports a blocked vCPU waits for, under d->lock. */
+    const uint32_t *poll_ports;
+    unsigned int poll_nr;
+
+    struct hv_timer singleshot;     /* set_timer_op, VCPUOP_set_singleshot_timer */
+    struct hv_timer periodic;       /* VCPUOP_set_periodic_timer */
+    uint64_t periodic_ns;
     clockid_t cpu_clock;
     uint64_t hypercalls;
 };
@@ -128,6 +141,12 @@ struct domain {
     uint32_t e820_nr;
     uint32_t shutdown_code;             /* SCHEDOP_shutdown_code */
     uint64_t hypercall_page_msr;
+
+    struct evtchn_table evtchn;
+    atomic_int pollers;                 /* vCPUs in SCHEDOP_poll */
+    struct grant_table gnttab;
+    uint32_t console_port;              /* guest end of the console channel */
+    uint32_t console_dom0_port;         /* the hypervisor's end (dom0 port) */
 
     struct console *console;
     char *config_json;
@@ -184,6 +203,7 @@ hypercall_fn do_sched_op;
 hypercall_fn do_hvm_op;
 hypercall_fn do_memory_op;
 hypercall_fn do_vcpu_op;
+hypercall_fn do_set_timer_op;
 
 /* Block the calling vCPU until an event is pending for it (sched.c). */
 void vcpu_block(struct vcpu *v);
@@ -191,6 +211,12 @@ void vcpu_block(struct vcpu *v);
 /* Time (time.c). */
 uint64_t hv_now_ns(void);
 uint64_t domain_system_time(struct domain *d);
+/* A domain's system time as the host's CLOCK_MONOTONIC time (at least 1). */
+uint64_t domain_time_to_host(struct domain *d, uint64_t system_time);
+/* Arm the vCPU's one-shot timer for system time t (0 stops it); VIRQ_TIMER fires. */
+int vcpu_set_singleshot(struct vcpu *v, uint64_t t);
+int vcpu_timers_init(struct vcpu *v);
+void vcpu_timers_fini(struct vcpu *v);
 void vcpu_update_time(struct vcpu *v);
 void domain_update_wallclock(struct domain *d);
 

@@ -11,6 +11,9 @@ static const struct {
     hypercall_fn *fn;
 } hypercalls[] = {
     [__HYPERVISOR_memory_op] = { "memory_op", do_memory_op },
+    [__HYPERVISOR_set_timer_op] = { "set_timer_op", do_set_timer_op },
+    [__HYPERVISOR_grant_table_op] = { "grant_table_op", do_grant_table_op },
+    [__HYPERVISOR_event_channel_op] = { "event_channel_op", do_event_channel_op },
     [__HYPERVISOR_xen_version] = { "xen_version", do_xen_version },
     [__HYPERVISOR_console_io] = { "console_io", do_console_io },
     [__HYPERVISOR_vcpu_op] = { "vcpu_op", do_vcpu_op },

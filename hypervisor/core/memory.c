@@ -43,6 +43,8 @@ static long add_to_physmap(struct vcpu *v, uint64_t arg)
         if (!rc)
             d->shared_info_gfn = x.gpfn;
         return rc;
+    case XENMAPSPACE_grant_table:
+        return gnttab_map_frame(d, x.idx, x.gpfn);
     default:
         return -ENOSYS;
     }

@@ -92,3 +92,48 @@ void domain_update_wallclock(struct domain *d)
     __atomic_thread_fence(__ATOMIC_RELEASE);
     __atomic_store_n(&s->wc_version, s->wc_version + 1, __ATOMIC_RELAXED);
 }
+
+uint64_t domain_time_to_host(struct domain *d, uint64_t system_time)
+{
+    uint64_t created = (uint64_t)d->created.tv_sec * 1000000000ull + (uint64_t)d->created.tv_nsec;
+    uint64_t t = created + system_time;
+
+    /* Far-future times saturate; a time of 0 would disarm a timerfd. */
+    if (t < created)
+        t = UINT64_MAX / 2;
+    return t ? t : 1;
+}
+
+static void singleshot_expired(void *arg)
+{
+    struct vcpu *v = arg;
+
+    evtchn_send_virq(v, VIRQ_TIMER);
+}
+
+static void periodic_expired(void *arg)
+{
+    struct vcpu *v = arg;
+
+    evtchn_send_virq(v, VIRQ_TIMER);
+}
+
+int vcpu_timers_init(struct vcpu *v)
+{
+    int rc = timer_init(&v->singleshot, singleshot_expired, v);
+
+    if (!rc)
+        rc = timer_init(&v->periodic, periodic_expired, v);
+    return rc;
+}
+
+void vcpu_timers_fini(struct vcpu *v)
+{
+    timer_fini(&v->singleshot);
+    timer_fini(&v->periodic);
+}
+
+int vcpu_set_singleshot(struct vcpu *v, uint64_t t)
+{
+    return timer_set(&v->singleshot, t ? domain_time_to_host(v->d, t) : 0, 0);
+}

@@ -19,6 +19,7 @@ struct vcpu *current_vcpu(void)
 int vcpu_create(struct domain *d, uint32_t id, struct vcpu **out)
 {
     struct vcpu *v = calloc(1, sizeof(*v));
+    pthread_condattr_t attr;
     int rc;
 
     if (!v)
@@ -26,14 +27,21 @@ int vcpu_create(struct domain *d, uint32_t id, struct vcpu **out)
     v->d = d;
     v->id = id;
     v->state = id == 0 ? VCPU_RUNNABLE : VCPU_DOWN;
-    pthread_cond_init(&v->wake, NULL);
+    v->singleshot.fd = v->periodic.fd = -1;
+    /* Poll timeouts are system times, which follow CLOCK_MONOTONIC. */
+    pthread_condattr_init(&attr);
+    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+    pthread_cond_init(&v->wake, &attr);
+    pthread_condattr_destroy(&attr);
     atomic_init(&v->kick, false);
+    atomic_init(&v->blocked, false);
     if (id < XEN_LEGACY_MAX_VCPUS)
         v->vcpu_info = &d->shared_info->vcpu_info[id];
-    rc = arch_vcpu_init(v);
+    rc = vcpu_timers_init(v);
+    if (!rc)
+        rc = arch_vcpu_init(v);
     if (rc < 0) {
-        pthread_cond_destroy(&v->wake);
-        free(v);
+        vcpu_free(v);
         return rc;
     }
     *out = v;
@@ -42,6 +50,7 @@ int vcpu_create(struct domain *d, uint32_t id, struct vcpu **out)
 
 void vcpu_free(struct vcpu *v)
 {
+    vcpu_timers_fini(v);
     if (v->arch)
         arch_vcpu_destroy(v);
     pthread_cond_destroy(&v->wake);

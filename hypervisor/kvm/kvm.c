@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <xen/arch-x86/cpuid.h>
+#include <xen/hvm/hvm_vcpu.h>
 
 #include "../core/hv.h"
 
@@ -360,6 +361,82 @@ int arch_vcpu_set_pvh_entry(struct vcpu *v, uint32_t entry, uint32_t start_info)
     return ioctl(a->fd, KVM_SET_REGS, &r) < 0 ? -errno : 0;
 }
 
+static void seg_from_ar(struct kvm_segment *seg, uint32_t base, uint32_t limit, uint16_t ar,
+                        uint16_t sel)
+{
+    /* Xen's "ar" is the VMX access-rights layout: type, s, dpl, p, avl, l, db, g. */
+    seg->base = base;
+    seg->limit = limit;
+    seg->selector = sel;
+    seg->type = ar & 0xf;
+    seg->s = (ar >> 4) & 1;
+    seg->dpl = (ar >> 5) & 3;
+    seg->present = (ar >> 7) & 1;
+    seg->avl = (ar >> 12) & 1;
+    seg->l = (ar >> 13) & 1;
+    seg->db = (ar >> 14) & 1;
+    seg->g = (ar >> 15) & 1;
+    seg->unusable = !seg->present;
+}
+
+int arch_vcpu_set_hvm_context(struct vcpu *v, const struct vcpu_hvm_context *ctx)
+{
+    struct arch_vcpu *a = v->arch;
+    struct kvm_mp_state mp = { .mp_state = KVM_MP_STATE_RUNNABLE };
+    struct kvm_sregs s;
+    struct kvm_regs r;
+
+    if (ioctl(a->fd, KVM_GET_SREGS, &s) < 0)
+        return -errno;
+    memset(&r, 0, sizeof(r));
+    if (ctx->mode == VCPU_HVM_MODE_64B) {
+        const struct vcpu_hvm_x86_64 *c = &ctx->cpu_regs.x86_64;
+        struct kvm_segment code = {
+            .limit = 0xffffffff, .selector = 0x10, .type = 0xb, .present = 1, .s = 1,
+            .l = 1, .g = 1,
+        };
+        struct kvm_segment data = {
+            .limit = 0xffffffff, .selector = 0x18, .type = 0x3, .present = 1, .s = 1,
+            .db = 1, .g = 1,
+        };
+
+        s.cs = code;
+        s.ds = s.es = s.fs = s.gs = s.ss = data;
+        s.cr0 = c->cr0;
+        s.cr3 = c->cr3;
+        s.cr4 = c->cr4;
+        s.efer = c->efer;
+        r = (struct kvm_regs){ .rax = c->rax, .rcx = c->rcx, .rdx = c->rdx, .rbx = c->rbx,
+                               .rsp = c->rsp, .rbp = c->rbp, .rsi = c->rsi, .rdi = c->rdi,
+                               .rip = c->rip, .rflags = c->rflags | 2 };
+    } else {
+        const struct vcpu_hvm_x86_32 *c = &ctx->cpu_regs.x86_32;
+
+        seg_from_ar(&s.cs, c->cs_base, c->cs_limit, c->cs_ar, 0x10);
+        seg_from_ar(&s.ds, c->ds_base, c->ds_limit, c->ds_ar, 0x18);
+        seg_from_ar(&s.ss, c->ss_base, c->ss_limit, c->ss_ar, 0x18);
+        seg_from_ar(&s.es, c->es_base, c->es_limit, c->es_ar, 0x18);
+        seg_from_ar(&s.tr, c->tr_base, c->tr_limit, c->tr_ar, 0x20);
+        s.fs = s.gs = s.ds;
+        s.cr0 = c->cr0;
+        s.cr3 = c->cr3;
+        s.cr4 = c->cr4;
+        s.efer = c->efer;
+        r = (struct kvm_regs){ .rax = c->eax, .rcx = c->ecx, .rdx = c->edx, .rbx = c->ebx,
+                               .rsp = c->esp, .rbp = c->ebp, .rsi = c->esi, .rdi = c->edi,
+                               .rip = c->eip, .rflags = c->eflags | 2 };
+    }
+    if (s.tr.type == 0) {
+        s.tr = (struct kvm_segment){ .limit = 0x67, .selector = 0x20, .type = 0xb,
+                                     .present = 1 };
+    }
+    s.ldt.unusable = 1;
+    if (ioctl(a->fd, KVM_SET_SREGS, &s) < 0 || ioctl(a->fd, KVM_SET_REGS, &r) < 0 ||
+        ioctl(a->fd, KVM_SET_MP_STATE, &mp) < 0)
+        return -EINVAL;
+    return 0;
+}
+
 static const char *internal_error(unsigned int sub)
 {
     switch (sub) {
@@ -422,12 +499,22 @@ int arch_vcpu_run(struct vcpu *v, struct vcpu_exit *e)
             memcpy(&nr, data, 4);
             e->kind = VEXIT_HYPERCALL;
             e->u.hypercall.nr = nr;
-            e->u.hypercall.args[0] = g->rdi;
-            e->u.hypercall.args[1] = g->rsi;
-            e->u.hypercall.args[2] = g->rdx;
-            e->u.hypercall.args[3] = g->r10;
-            e->u.hypercall.args[4] = g->r8;
-            e->u.hypercall.args[5] = g->r9;
+            if ((run->s.regs.sregs.efer & (1u << 10)) && run->s.regs.sregs.cs.l) {
+                e->u.hypercall.args[0] = g->rdi;
+                e->u.hypercall.args[1] = g->rsi;
+                e->u.hypercall.args[2] = g->rdx;
+                e->u.hypercall.args[3] = g->r10;
+                e->u.hypercall.args[4] = g->r8;
+                e->u.hypercall.args[5] = g->r9;
+            } else {
+                /* 32-bit callers follow Xen's 32-bit register convention. */
+                e->u.hypercall.args[0] = (uint32_t)g->rbx;
+                e->u.hypercall.args[1] = (uint32_t)g->rcx;
+                e->u.hypercall.args[2] = (uint32_t)g->rdx;
+                e->u.hypercall.args[3] = (uint32_t)g->rsi;
+                e->u.hypercall.args[4] = (uint32_t)g->rdi;
+                e->u.hypercall.args[5] = (uint32_t)g->rbp;
+            }
             return 0;
         }
         e->kind = VEXIT_IO;
@@ -512,6 +599,16 @@ int arch_vcpu_inject_vector(struct vcpu *v, uint8_t vector)
     int r = ioctl(v->d->arch->vm_fd, KVM_SIGNAL_MSI, &msi);
 
     return r < 0 ? -errno : r;
+}
+
+int arch_vcpu_inject_nmi(struct vcpu *v)
+{
+    struct kvm_msi msi = {
+        .address_lo = APIC_MSI_BASE | (v->id << 12),
+        .data = 4u << 8,    /* delivery mode: NMI */
+    };
+
+    return ioctl(v->d->arch->vm_fd, KVM_SIGNAL_MSI, &msi) < 0 ? -errno : 0;
 }
 
 uint32_t arch_tsc_khz(struct domain *d)

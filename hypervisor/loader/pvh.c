@@ -9,6 +9,7 @@
 
 #include <xen/hvm/start_info.h>
 
+#include "../core/console.h"
 #include "../core/guest_mem.h"
 #include "../core/hv.h"
 #include "elf.h"
@@ -97,6 +98,7 @@ int domain_build_pvh(struct domain *d, int kernel_fd, int ramdisk_fd, const char
     struct hvm_memmap_table_entry mm[sizeof(d->e820) / sizeof(d->e820[0])];
     uint64_t si_gpa, mm_gpa, mod_gpa, cmd_gpa, rd_gpa = 0, end;
     uint64_t special_gfn = HV_SPECIAL_END_GFN - HV_SPECIAL_PAGE_COUNT;
+    uint32_t store_port = 0;
     bool entry_ok = false;
     int rc;
 
@@ -201,9 +203,27 @@ int domain_build_pvh(struct domain *d, int kernel_fd, int ramdisk_fd, const char
         rc = fail(err, errlen, rc, "cannot set the boot vCPU's registers");
         goto out;
     }
+    /*
+     * The console and xenstore rings, as a Xen toolstack sets them up: the
+     * console served by the hypervisor, the xenstore channel left unbound
+     * for dom0's xenstored, both pages granted to dom0 in the reserved
+     * grant entries.
+     */
+    rc = console_connect(d);
+    if (!rc)
+        rc = evtchn_alloc_unbound(d, 0, NULL, &store_port);
+    if (rc < 0) {
+        rc = fail(err, errlen, rc, "cannot set up the console and xenstore channels");
+        goto out;
+    }
+    gnttab_seed(d, GNTTAB_RESERVED_CONSOLE, special_gfn + SPECIAL_PAGE_CONSOLE);
+    gnttab_seed(d, GNTTAB_RESERVED_XENSTORE, special_gfn + SPECIAL_PAGE_XENSTORE);
     pthread_mutex_lock(&d->lock);
     d->hvm_params[HVM_PARAM_CONSOLE_PFN] = special_gfn + SPECIAL_PAGE_CONSOLE;
+    d->hvm_params[HVM_PARAM_CONSOLE_EVTCHN] = d->console_port;
     d->hvm_params[HVM_PARAM_STORE_PFN] = special_gfn + SPECIAL_PAGE_XENSTORE;
+    d->hvm_params[HVM_PARAM_STORE_EVTCHN] = store_port;
+    d->vcpus[0]->initialised = true;
     d->built = true;
     pthread_mutex_unlock(&d->lock);
     for (uint32_t i = 0; i < d->max_vcpus; i++)
@@ -214,6 +234,8 @@ int domain_build_pvh(struct domain *d, int kernel_fd, int ramdisk_fd, const char
     out->start_info = si_gpa;
     out->console_pfn = special_gfn + SPECIAL_PAGE_CONSOLE;
     out->store_pfn = special_gfn + SPECIAL_PAGE_XENSTORE;
+    out->console_port = d->console_port;
+    out->store_port = store_port;
     dlog(LOG_INFO, d, "built: PVH entry %#x, start info %#llx, kernel %#llx-%#llx%s%s",
          elf.phys32_entry, (unsigned long long)si_gpa, (unsigned long long)elf.paddr_lo,
          (unsigned long long)elf.paddr_hi, elf.guest_os[0] ? ", guest " : "", elf.guest_os);

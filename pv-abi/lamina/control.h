@@ -68,6 +68,13 @@ enum lamina_ctl_op {
     LAMINA_CTL_OP_CONSOLE_INPUT = 12,
     LAMINA_CTL_OP_SUBSCRIBE = 13,
     LAMINA_CTL_OP_XEN_VERSION = 14,
+    LAMINA_CTL_OP_EVTCHN_OPEN = 15,
+    LAMINA_CTL_OP_EVTCHN_BIND = 16,
+    LAMINA_CTL_OP_EVTCHN_UNBIND = 17,
+    LAMINA_CTL_OP_EVTCHN_NOTIFY = 18,
+    LAMINA_CTL_OP_GNTTAB_MAP = 19,
+    LAMINA_CTL_OP_GNTTAB_UNMAP = 20,
+    LAMINA_CTL_OP_GNTTAB_COPY = 21,
     LAMINA_CTL_OP_MAX
 };
 
@@ -263,6 +270,102 @@ struct lamina_ctl_xen_version_reply {
     uint32_t major;
     uint32_t minor;
     char extra[16];
+};
+
+/*
+ * Event channels for dom0 processes.  Domain 0 is the host's userspace: its
+ * ports belong to the connection that bound them and are closed with it.
+ *
+ * LAMINA_CTL_OP_EVTCHN_OPEN (no payload): the reply carries one descriptor,
+ * a page holding dom0's struct shared_info, whose evtchn_pending and
+ * evtchn_mask bitmaps are dom0's event state.  Map it read-write.
+ *
+ * LAMINA_CTL_OP_EVTCHN_BIND: bind a port, passing two eventfds: the first
+ * the hypervisor writes when the port becomes pending while unmasked
+ * (notify), the second the process writes to send on the port (kick).
+ * The process takes an event by atomically setting the port's mask bit and
+ * clearing its pending bit; it unmasks by clearing the mask bit and, if the
+ * pending bit is then set, treating the port as pending again.
+ */
+enum lamina_evtchn_bind_kind {
+    LAMINA_EVTCHN_BIND_UNBOUND = 1,     /* alloc_unbound for remote_domid */
+    LAMINA_EVTCHN_BIND_INTERDOMAIN = 2, /* to remote_domid's remote_port */
+    LAMINA_EVTCHN_BIND_VIRQ = 3,        /* a global VIRQ (VIRQ_DOM_EXC ...) */
+};
+
+struct lamina_ctl_evtchn_bind {
+    uint32_t kind;
+    uint32_t remote_domid;
+    uint32_t remote_port;
+    uint32_t virq;
+};
+
+/* LAMINA_CTL_OP_EVTCHN_BIND reply; UNBIND and NOTIFY take the same struct. */
+struct lamina_ctl_evtchn_port {
+    uint32_t port;
+    uint32_t pad;
+};
+
+/*
+ * Grant mapping for dom0 processes.  LAMINA_CTL_OP_GNTTAB_MAP holds `count`
+ * grants of one domain; the reply gives, per grant, the offset of the
+ * granted frame in that domain's memory, which travels as the reply's one
+ * descriptor (when any grant succeeded), and a handle for the unmap.  The
+ * grants stay held (GTF_reading/GTF_writing set, the granter's end of
+ * access refused) until unmapped or the connection closes.
+ */
+#define LAMINA_GNTTAB_MAX_BATCH     512
+#define LAMINA_GNTTAB_F_READONLY    (1u << 0)
+
+struct lamina_ctl_gnttab_map {
+    uint32_t domid;
+    uint32_t count;
+    uint32_t flags;                 /* LAMINA_GNTTAB_F_* */
+    uint32_t pad;
+    /* uint32_t refs[count]; */
+};
+
+struct lamina_ctl_gnttab_mapped {
+    uint64_t offset;
+    uint32_t handle;
+    int32_t status;                 /* GNTST_* */
+};
+
+struct lamina_ctl_gnttab_map_reply {
+    uint32_t count;
+    uint32_t pad;
+    /* struct lamina_ctl_gnttab_mapped maps[count]; */
+};
+
+struct lamina_ctl_gnttab_unmap {
+    uint32_t count;
+    uint32_t pad;
+    /* uint32_t handles[count]; */
+};
+
+/*
+ * LAMINA_CTL_OP_GNTTAB_COPY: copies between granted pages and the request
+ * or reply.  The request holds `count` segments, then the bytes of every
+ * TO_GUEST segment in order; the reply holds one status per segment (GNTST_*,
+ * padded to 8 bytes), then the bytes of every FROM_GUEST segment that
+ * succeeded, in order.
+ */
+#define LAMINA_GNTCOPY_TO_GUEST     1
+#define LAMINA_GNTCOPY_FROM_GUEST   2
+
+struct lamina_ctl_gnttab_copy_seg {
+    uint32_t domid;
+    uint32_t ref;
+    uint16_t offset;
+    uint16_t len;
+    uint8_t dir;                    /* LAMINA_GNTCOPY_* */
+    uint8_t pad[3];
+};
+
+struct lamina_ctl_gnttab_copy {
+    uint32_t count;
+    uint32_t pad;
+    /* struct lamina_ctl_gnttab_copy_seg segs[count]; uint8_t data[]; */
 };
 
 #endif /* __LAMINA_CONTROL_H__ */
