@@ -1,0 +1,110 @@
+/* cli.h: shared declarations of the lamina command line tool. */
+/* SPDX-License-Identifier: MIT */
+#ifndef __LAMINA_CLI_H__
+#define __LAMINA_CLI_H__
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <lamina_ctrl.h>
+#include <xenctrl.h>
+
+#include "domcfg.h"
+
+/* Exit statuses of every command. */
+#define CLI_OK      0
+#define CLI_FAILED  1
+#define CLI_USAGE   2
+
+struct cli_command {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *args;           /* synopsis after the command name */
+    const char *summary;        /* one line for `lamina help` */
+    const char *help;           /* option descriptions, or NULL */
+};
+
+/* Print a command's usage on stderr and return CLI_USAGE. */
+int cli_usage(const char *command);
+
+/* Print a command's help on stdout (for -h) and return CLI_OK. */
+int cli_help(const char *command);
+
+/* Print "lamina: <message>" on stderr. */
+void cli_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Report the last failure on xch, with a hint when the hypervisor went away. */
+void cli_xc_err(xc_interface *xch);
+
+/*
+ * Connect to the hypervisor. With start_hv, start it first if it is not
+ * running (quiet: say nothing about it). Errors are printed; NULL then.
+ */
+xc_interface *cli_open(int start_hv, int quiet);
+
+/*
+ * Resolve a domain name or id, printing
+ *     lamina: no domain named 'foo' (see 'lamina list')
+ * when there is none.  Returns 0 or -1.
+ */
+int cli_find_domain(xc_interface *xch, const char *arg, uint32_t *domid);
+
+/* All domains, in id order; *info is for free(). Returns the count or -1. */
+int cli_list_domains(xc_interface *xch, struct lamina_dominfo **info);
+
+/* The action the domain's config takes for a shutdown reason (SHUTDOWN_*). */
+uint32_t cli_shutdown_action(const struct lamina_dominfo *info, unsigned int reason);
+
+/* Write all of buf, retrying on EINTR; 0 or -errno. */
+int cli_write_all(int fd, const void *buf, size_t len);
+
+/* list-format.c: `lamina list` output, as `xl list` prints it. */
+#define CLI_LIST_HEADER "Name                                        ID   Mem VCPUs\tState\tTime(s)"
+int cli_list_format(char *buf, size_t size, const struct lamina_dominfo *d);
+
+/* build.c: create a paused, built domain from a validated config. */
+struct cli_build_opts {
+    int debug;                  /* print what the builder did */
+};
+
+int cli_domain_build(xc_interface *xch, const struct domcfg *dc, const char *json,
+                     const struct cli_build_opts *opts, uint32_t *domid);
+
+/* console.c: stream a console until the user detaches or the domain goes away. */
+enum cli_console_end {
+    CLI_CONSOLE_DETACHED,       /* Ctrl-] or stdout closed */
+    CLI_CONSOLE_SHUTDOWN,       /* reason and action filled */
+    CLI_CONSOLE_DESTROYED,
+    CLI_CONSOLE_FAILED,         /* error printed */
+};
+
+struct cli_console_result {
+    enum cli_console_end end;
+    uint32_t reason;            /* SHUTDOWN_* */
+    uint32_t action;            /* enum lamina_action */
+};
+
+#define CLI_CONSOLE_ESCAPE 0x1d /* Ctrl-], as in xl */
+
+/*
+ * The caller has subscribed to the domain's events and attached its
+ * console.  stdin goes to the guest (raw mode while it is a terminal).
+ */
+void cli_console_run(xc_interface *xch, uint32_t domid, struct cli_console_result *res);
+
+/* monitor.c: fork the background process that restarts the domain on reboot. */
+int cli_monitor_spawn(xc_interface *xch, const char *name, uint32_t domid);
+
+/* Commands */
+int cmd_create(int argc, char **argv);
+int cmd_list(int argc, char **argv);
+int cmd_console(int argc, char **argv);
+int cmd_pause(int argc, char **argv);
+int cmd_unpause(int argc, char **argv);
+int cmd_destroy(int argc, char **argv);
+int cmd_shutdown(int argc, char **argv);
+int cmd_info(int argc, char **argv);
+int cmd_help(int argc, char **argv);
+
+#endif /* __LAMINA_CLI_H__ */

@@ -1,0 +1,4 @@
+## tests/local.mk
+include $(srcdir)/tests/unit/xlcfg.mk
+include $(srcdir)/tests/unit/ctrl.mk
+include $(srcdir)/tests/abi/local.mk
