@@ -14,7 +14,11 @@ XENCTRL_SOURCES = \
 	dom0-tools/libxenctrl/xc_core.c \
 	dom0-tools/libxenctrl/xc_domain.c \
 	dom0-tools/libxenctrl/lamina_console.c \
-	dom0-tools/libxenctrl/lamina_hv.c
+	dom0-tools/libxenctrl/lamina_hv.c \
+	dom0-tools/include/xenevtchn.h \
+	dom0-tools/libxenctrl/xenevtchn.c \
+	dom0-tools/include/xengnttab.h \
+	dom0-tools/libxenctrl/xengnttab.c
 
 # Linked statically into our own programs, so that build-tree binaries are
 # real executables.
@@ -30,12 +34,13 @@ dom0_tools_libxenctrl_libxenctrl_core_la_LIBADD = pv-abi/lamina/libctlwire.la
 lib_LTLIBRARIES += dom0-tools/libxenctrl/liblamina-xenctrl.la
 dom0_tools_libxenctrl_liblamina_xenctrl_la_SOURCES =
 dom0_tools_libxenctrl_liblamina_xenctrl_la_LIBADD = dom0-tools/libxenctrl/libxenctrl-core.la
-XENCTRL_EXPORTS = ^(xc_[a-z]|lamina_(domain_|console_|subscribe|next_event|fd|set_reply_timeout|hv_))
+XENCTRL_EXPORTS = ^(xc_[a-z]|xenevtchn_|xengnttab_|lamina_(domain_|console_|subscribe|next_event|fd|set_reply_timeout|hv_))
 dom0_tools_libxenctrl_liblamina_xenctrl_la_LDFLAGS = $(AM_LDFLAGS) -version-info 0:0:0 \
 	-no-undefined -export-symbols-regex '$(XENCTRL_EXPORTS)'
 
 lamina_xenctrlincdir = $(includedir)/lamina
-lamina_xenctrlinc_HEADERS = dom0-tools/include/xenctrl.h dom0-tools/include/lamina_ctrl.h
+lamina_xenctrlinc_HEADERS = dom0-tools/include/xenctrl.h dom0-tools/include/lamina_ctrl.h \
+	dom0-tools/include/xenevtchn.h dom0-tools/include/xengnttab.h
 
 pkgconfig_DATA += dom0-tools/lamina-xenctrl.pc
 

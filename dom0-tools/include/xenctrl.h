@@ -112,6 +112,10 @@ int xc_domain_max_vcpus(xc_interface *xch, uint32_t domid, unsigned int max);
 int xc_version(xc_interface *xch, int cmd, void *arg);
 
 #define XC_MAX_ERROR_MSG_LEN 1024
+
+#define XC_PAGE_SHIFT 12
+#define XC_PAGE_SIZE (1UL << XC_PAGE_SHIFT)
+#define XC_PAGE_MASK (~(XC_PAGE_SIZE - 1))
 typedef struct xc_error {
     enum xc_error_code code;
     char message[XC_MAX_ERROR_MSG_LEN];

@@ -245,7 +245,8 @@ int xc__call(xc_interface *xch, const struct xc_request *req, struct lamina_ctl_
             return mark_dead(xch, -EPROTO);
         }
         /* The reply is ours: the stream stays in step whatever is wrong with its content. */
-        if (msg.hdr.status > 0 || msg.hdr.status < -XC_MAX_ERRNO || msg.hdr.nfds) {
+        if (msg.hdr.status > 0 || msg.hdr.status < -XC_MAX_ERRNO ||
+            msg.hdr.nfds > (msg.hdr.status ? 0 : req->max_reply_fds)) {
             lamina_ctl_msg_release(&msg);
             return -EPROTO;
         }

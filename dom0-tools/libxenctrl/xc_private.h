@@ -45,12 +45,13 @@ struct xc_request {
     size_t tail_len;
     const int *fds;
     unsigned int nfds;
+    unsigned int max_reply_fds; /* descriptors a successful reply may carry */
 };
 
 /*
  * Send a request and wait for its reply, queueing events that arrive in
- * between.  On 0, *reply holds a reply with status 0 and no descriptors,
- * to release with lamina_ctl_msg_release().  Otherwise a negative errno:
+ * between.  On 0, *reply holds a reply with status 0 and at most
+ * req->max_reply_fds descriptors, to release with lamina_ctl_msg_release().  Otherwise a negative errno:
  * the hypervisor's status, or a transport/protocol failure.
  */
 int xc__call(xc_interface *xch, const struct xc_request *req, struct lamina_ctl_msg *reply);
