@@ -1,0 +1,65 @@
+/* console.c: the domain console: console_io hypercalls, a line buffer, the debug port early on. */
+/* SPDX-License-Identifier: MIT */
+#include <string.h>
+
+#include <guest-kit/guest-kit.h>
+
+#include "../internal.h"
+
+/* Reaches the same domain console, one exit per string instruction. */
+#define DEBUGCON_PORT   0xe9
+/* Keeps one hypercall's copy in the hypervisor small. */
+#define WRITE_CHUNK     4096u
+#define LINE_SIZE       512u
+
+static char line[LINE_SIZE] GK_NOINIT;
+static size_t line_len;
+
+/*
+ * Until the hypercall page is installed (and should console_io fail) the
+ * debug port is the only way out; it is slower only for long output.
+ */
+void gk_console_write_direct(const char *buf, size_t len)
+{
+    while (len && gk_hypercall_ready()) {
+        int n = len > WRITE_CHUNK ? (int)WRITE_CHUNK : (int)len;
+        int rc = HYPERVISOR_console_io(CONSOLEIO_write, n, buf);
+
+        if (rc <= 0 || rc > n)
+            break;
+        buf += rc;
+        len -= (size_t)rc;
+    }
+    if (len)
+        gk_outsb(DEBUGCON_PORT, buf, len);
+}
+
+void gk_console_flush(void)
+{
+    if (line_len) {
+        gk_console_write_direct(line, line_len);
+        line_len = 0;
+    }
+}
+
+void gk_console_write(const char *buf, size_t len)
+{
+    gk_console_flush();
+    gk_console_write_direct(buf, len);
+}
+
+void gk_console_put(const char *s, size_t n)
+{
+    while (n) {
+        const char *nl = memchr(s, '\n', n);
+        size_t seg = nl ? (size_t)(nl - s) + 1 : n;
+        size_t take = seg < LINE_SIZE - line_len ? seg : LINE_SIZE - line_len;
+
+        memcpy(line + line_len, s, take);
+        line_len += take;
+        s += take;
+        n -= take;
+        if (line_len == LINE_SIZE || (nl && take == seg))
+            gk_console_flush();
+    }
+}
