@@ -109,3 +109,19 @@ TESTS += \
 	guest-kit/tests/no-simd.sh \
 	guest-kit/tests/guests.sh
 EXTRA_DIST += guest-kit/tests/no-simd.sh guest-kit/tests/guests.sh guest-kit/README.md
+
+# In a separate build directory the example configs are copied next to the
+# kernels they name (kernel paths are relative to the config file), so that
+# `lamina create guest-kit/examples/hello/hello.cfg` works from the build tree.
+GK_EXAMPLE_CONFIGS = guest-kit/examples/hello/hello.cfg guest-kit/examples/crash/crash.cfg
+all-local: gk-example-configs
+gk-example-configs:
+	@if test "$(srcdir)" != "."; then \
+	  for f in $(GK_EXAMPLE_CONFIGS); do \
+	    $(MKDIR_P) `dirname $$f` && cp -f $(srcdir)/$$f $$f || exit 1; \
+	  done; \
+	fi
+clean-local: gk-example-configs-clean
+gk-example-configs-clean:
+	@if test "$(srcdir)" != "."; then rm -f $(GK_EXAMPLE_CONFIGS); fi
+.PHONY: gk-example-configs gk-example-configs-clean

@@ -15,4 +15,4 @@ lamina_install_deps
 cd "$top/_build"
 echo
 echo "Booting the demo domain: lamina create guest-kit/examples/hello/hello.cfg -c"
-exec ./dom0-tools/lamina create "$top/guest-kit/examples/hello/hello.cfg" -c
+exec ./dom0-tools/lamina create guest-kit/examples/hello/hello.cfg -c

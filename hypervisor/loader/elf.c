@@ -119,8 +119,6 @@ static int add_segment(struct elf_info *info, const struct hdr *h, size_t size, 
     struct elf_segment s = { h->paddr, h->offset, h->filesz, h->memsz };
     unsigned int pos;
 
-    if (h->memsz == 0)
-        return 0;
     if (h->filesz > h->memsz)
         return fail(err, errlen, "a segment has more file bytes (%#llx) than memory (%#llx)",
                     (unsigned long long)h->filesz, (unsigned long long)h->memsz);
@@ -129,6 +127,8 @@ static int add_segment(struct elf_info *info, const struct hdr *h, size_t size, 
                     "file (truncated image?)", (unsigned long long)h->offset);
     if (h->paddr + h->memsz < h->paddr)
         return fail(err, errlen, "a segment wraps around the address space");
+    if (h->memsz == 0)
+        return 0;   /* nothing to load */
     if (info->nseg == ELF_MAX_SEGMENTS)
         return fail(err, errlen, "more than %d loadable segments", ELF_MAX_SEGMENTS);
     for (pos = 0; pos < info->nseg && info->seg[pos].paddr < s.paddr; pos++)
