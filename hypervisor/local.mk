@@ -34,10 +34,13 @@ hypervisor_libhv_la_SOURCES = \
 	hypervisor/core/vcpu_op.c \
 	hypervisor/core/xen_version.c \
 	hypervisor/kvm/kvm.c \
+	hypervisor/loader/bzimage.c \
+	hypervisor/loader/bzimage.h \
 	hypervisor/loader/elf.c \
 	hypervisor/loader/elf.h \
 	hypervisor/loader/pvh.c
-hypervisor_libhv_la_LIBADD = pv-abi/lamina/libctlwire.la
+hypervisor_libhv_la_CFLAGS = $(AM_CFLAGS) $(KERNEL_UNPACK_CFLAGS)
+hypervisor_libhv_la_LIBADD = pv-abi/lamina/libctlwire.la $(KERNEL_UNPACK_LIBS)
 
 sbin_PROGRAMS += hypervisor/lamina-hv
 hypervisor_lamina_hv_SOURCES = hypervisor/main.c

@@ -4,7 +4,8 @@
 set -e
 
 LAMINA_DEB_PACKAGES="build-essential autoconf automake libtool pkg-config
-    libyajl-dev uuid-dev check linux-libc-dev libxen-dev xenstore-utils"
+    libyajl-dev uuid-dev check linux-libc-dev liblzma-dev zlib1g-dev libzstd-dev
+    libxen-dev xenstore-utils"
 
 lamina_install_deps() {
     missing=

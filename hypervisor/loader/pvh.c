@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -12,6 +13,7 @@
 #include "../core/console.h"
 #include "../core/guest_mem.h"
 #include "../core/hv.h"
+#include "bzimage.h"
 #include "elf.h"
 
 #define PAGE_ALIGN(x)   (((x) + HV_PAGE_SIZE - 1) & ~(HV_PAGE_SIZE - 1))
@@ -89,8 +91,9 @@ int domain_build_pvh(struct domain *d, int kernel_fd, int ramdisk_fd, const char
                      struct lamina_ctl_domain_build_reply *out, char *err, size_t errlen)
 {
     uint64_t low_end = d->ram_pages << HV_PAGE_SHIFT;
-    const uint8_t *kernel = NULL, *ramdisk = NULL;
-    size_t kernel_size = 0, ramdisk_size = 0;
+    const uint8_t *file = NULL, *kernel = NULL, *ramdisk = NULL;
+    size_t file_size = 0, kernel_size = 0, ramdisk_size = 0;
+    uint8_t *unpacked = NULL;
     size_t cmdline_len = strlen(cmdline) + 1;
     struct elf_info elf;
     struct hvm_start_info si;
@@ -110,9 +113,17 @@ int domain_build_pvh(struct domain *d, int kernel_fd, int ramdisk_fd, const char
         return fail(err, errlen, -E2BIG, "the command line is longer than %d bytes",
                     HV_CMDLINE_MAX - 1);
 
-    rc = map_file(kernel_fd, "kernel", HV_KERNEL_MAX, &kernel, &kernel_size, err, errlen);
+    rc = map_file(kernel_fd, "kernel", HV_KERNEL_MAX, &file, &file_size, err, errlen);
     if (rc < 0)
         return rc;
+    kernel = file;
+    kernel_size = file_size;
+    if (bzimage_detect(file, file_size)) {
+        rc = bzimage_extract(file, file_size, &unpacked, &kernel_size, err, errlen);
+        if (rc < 0)
+            goto out;
+        kernel = unpacked;
+    }
     rc = elf_parse(kernel, kernel_size, &elf, err, errlen);
     if (rc < 0)
         goto out;
@@ -241,8 +252,9 @@ int domain_build_pvh(struct domain *d, int kernel_fd, int ramdisk_fd, const char
          (unsigned long long)elf.paddr_hi, elf.guest_os[0] ? ", guest " : "", elf.guest_os);
     rc = 0;
 out:
-    if (kernel)
-        munmap((void *)kernel, kernel_size);
+    free(unpacked);
+    if (file)
+        munmap((void *)file, file_size);
     if (ramdisk)
         munmap((void *)ramdisk, ramdisk_size);
     return rc;
