@@ -65,3 +65,6 @@ dom0_tools_lamina_LDADD = dom0-tools/libxenctrl/libxenctrl-core.la \
 
 dist_man_MANS += docs/man/lamina.1
 EXTRA_DIST += dom0-tools/README.md
+
+include $(srcdir)/dom0-tools/libxenstore/local.mk
+include $(srcdir)/dom0-tools/xenstored/local.mk

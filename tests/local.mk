@@ -2,3 +2,5 @@
 include $(srcdir)/tests/unit/xlcfg.mk
 include $(srcdir)/tests/unit/ctrl.mk
 include $(srcdir)/tests/abi/local.mk
+include $(srcdir)/tests/unit/xenstore.mk
+include $(srcdir)/tests/bench/local.mk
