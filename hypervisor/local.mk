@@ -21,7 +21,6 @@ hypervisor_libhv_la_SOURCES = \
 	hypervisor/core/hv.h \
 	hypervisor/core/hvm.c \
 	hypervisor/core/hypercall.c \
-	hypervisor/core/log.c \
 	hypervisor/core/log.h \
 	hypervisor/core/loop.c \
 	hypervisor/core/loop.h \

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include <lamina/ctl-wire.h>
+#include <lamina/daemon.h>
 
 #include "core/control.h"
 #include "core/hv.h"
@@ -39,27 +40,6 @@ static void usage(FILE *f)
             "Environment: LAMINA_RUNDIR (socket, pid file; default %s),\n"
             "             LAMINA_LOGDIR (logs; default %s).\n",
             LAMINA_RUNDIR, LAMINA_LOGDIR);
-}
-
-static int mkdir_p(const char *path, mode_t mode)
-{
-    char buf[PATH_MAX];
-    size_t len = strlen(path);
-
-    if (len == 0 || len >= sizeof(buf))
-        return -ENAMETOOLONG;
-    memcpy(buf, path, len + 1);
-    for (char *p = buf + 1; *p; p++) {
-        if (*p != '/')
-            continue;
-        *p = '\0';
-        if (mkdir(buf, mode) < 0 && errno != EEXIST)
-            return -errno;
-        *p = '/';
-    }
-    if (mkdir(buf, mode) < 0 && errno != EEXIST)
-        return -errno;
-    return 0;
 }
 
 static void on_signal(int fd, uint32_t events, void *arg)
@@ -99,18 +79,6 @@ static void raise_fd_limit(void)
         rl.rlim_cur = rl.rlim_max;
         setrlimit(RLIMIT_NOFILE, &rl);
     }
-}
-
-static int write_pid_file(void)
-{
-    FILE *f;
-
-    snprintf(pid_path, sizeof(pid_path), "%s/lamina-hv.pid", lamina_rundir());
-    f = fopen(pid_path, "we");
-    if (!f)
-        return -errno;
-    fprintf(f, "%d\n", (int)getpid());
-    return fclose(f) == 0 ? 0 : -errno;
 }
 
 static int start(const char *log_path, bool foreground, bool verbose)
@@ -157,7 +125,8 @@ static int start(const char *log_path, bool foreground, bool verbose)
                 lamina_rundir(), strerror(-rc));
         return rc;
     }
-    if ((rc = write_pid_file()) < 0)
+    snprintf(pid_path, sizeof(pid_path), "%s/lamina-hv.pid", lamina_rundir());
+    if ((rc = write_pid_file(pid_path)) < 0)
         log_warn("cannot write %s: %s", pid_path, strerror(-rc));
     log_info("serving %s/%s", lamina_rundir(), LAMINA_CTL_SOCKET_NAME);
     return 0;
@@ -173,48 +142,6 @@ static void stop(void)
     log_info("lamina-hv stopped");
 }
 
-/*
- * Detach: the child does all start-up work and reports through a pipe, so
- * the command that launched us knows the socket is ready when we exit 0.
- */
-static int daemonize(int *report_fd)
-{
-    int p[2];
-    pid_t pid;
-    char status = 0;
-
-    if (pipe2(p, O_CLOEXEC) < 0)
-        return -errno;
-    pid = fork();
-    if (pid < 0)
-        return -errno;
-    if (pid > 0) {
-        close(p[1]);
-        if (read(p[0], &status, 1) != 1)
-            status = 0;
-        if (status != 1)
-            waitpid(pid, NULL, 0);
-        exit(status == 1 ? 0 : 1);
-    }
-    close(p[0]);
-    setsid();
-    *report_fd = p[1];
-    return 0;
-}
-
-static void detach_stdio(void)
-{
-    int fd = open("/dev/null", O_RDWR | O_CLOEXEC);
-
-    if (fd < 0)
-        return;
-    dup2(fd, STDIN_FILENO);
-    dup2(fd, STDOUT_FILENO);
-    dup2(fd, STDERR_FILENO);
-    if (fd > STDERR_FILENO)
-        close(fd);
-}
-
 int main(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -227,7 +154,7 @@ int main(int argc, char **argv)
     };
     const char *log_path = NULL;
     bool foreground = false, verbose = false;
-    int report_fd = -1, c, rc;
+    int c, rc;
 
     while ((c = getopt_long(argc, argv, "Fl:vhV", opts, NULL)) != -1) {
         switch (c) {
@@ -255,20 +182,12 @@ int main(int argc, char **argv)
         usage(stderr);
         return 2;
     }
-    if (!foreground && (rc = daemonize(&report_fd)) < 0) {
+    if (!foreground && (rc = daemon_detach()) < 0) {
         fprintf(stderr, "lamina-hv: cannot detach: %s\n", strerror(-rc));
         return 1;
     }
     rc = start(log_path, foreground, verbose);
-    if (report_fd >= 0) {
-        char ok = rc == 0 ? 1 : 0;
-
-        if (write(report_fd, &ok, 1) != 1 && rc == 0)
-            rc = -EIO;
-        close(report_fd);
-        if (rc == 0)
-            detach_stdio();
-    }
+    daemon_ready(rc);
     if (rc < 0)
         return 1;
     loop_run();

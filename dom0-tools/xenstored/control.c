@@ -16,6 +16,8 @@
 #include "watch.h"
 #include "xsd.h"
 
+bool log_trace;
+
 /* A text answer of up to one payload; longer text is cut. */
 struct text {
     char buf[XENSTORE_PAYLOAD_MAX];

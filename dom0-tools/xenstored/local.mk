@@ -14,7 +14,6 @@ dom0_tools_xenstored_libxsd_la_SOURCES = \
 	dom0-tools/xenstored/control.c \
 	dom0-tools/xenstored/domain.c \
 	dom0-tools/xenstored/domain.h \
-	dom0-tools/xenstored/log.c \
 	dom0-tools/xenstored/log.h \
 	dom0-tools/xenstored/loop.c \
 	dom0-tools/xenstored/loop.h \
@@ -33,7 +32,8 @@ dom0_tools_xenstored_libxsd_la_SOURCES = \
 	dom0-tools/xenstored/xsd.c \
 	dom0-tools/xenstored/xsd.h
 dom0_tools_xenstored_libxsd_la_CPPFLAGS = $(XENSTORED_CPPFLAGS)
-dom0_tools_xenstored_libxsd_la_LIBADD = dom0-tools/libxenstore/libxenstore-core.la
+dom0_tools_xenstored_libxsd_la_LIBADD = dom0-tools/libxenstore/libxenstore-core.la \
+	pv-abi/lamina/libctlwire.la
 
 # Guests are reached through ring.c (lamina's xenevtchn/xengnttab libraries
 # in libxenctrl-core). Switch to ring-none.c, which makes INTRODUCE fail

@@ -18,6 +18,8 @@
 
 #include "conn.h"
 #include "domain.h"
+#include <lamina/daemon.h>
+
 #include "log.h"
 #include "loop.h"
 #include "quota.h"
@@ -251,16 +253,6 @@ static void raise_fd_limit(void)
     }
 }
 
-static int write_pid_file(const char *path)
-{
-    FILE *f = fopen(path, "we");
-
-    if (!f)
-        return -errno;
-    fprintf(f, "%d\n", (int)getpid());
-    return fclose(f) == 0 ? 0 : -errno;
-}
-
 static int start(const struct options *o)
 {
     const char *sock = o->socket_path ? o->socket_path : xs_daemon_socket();
@@ -310,77 +302,27 @@ static int start(const struct options *o)
     return 0;
 }
 
-/*
- * Detach: the child does the start-up and reports through a pipe, so that
- * whoever started us can use the socket as soon as we exit 0.
- */
-static int daemonize(int *report_fd)
-{
-    int p[2];
-    pid_t pid;
-    char status = 0;
-
-    if (pipe2(p, O_CLOEXEC) < 0)
-        return -errno;
-    pid = fork();
-    if (pid < 0)
-        return -errno;
-    if (pid > 0) {
-        close(p[1]);
-        if (read(p[0], &status, 1) != 1)
-            status = 0;
-        if (status != 1)
-            waitpid(pid, NULL, 0);
-        exit(status == 1 ? 0 : 1);
-    }
-    close(p[0]);
-    setsid();
-    *report_fd = p[1];
-    return 0;
-}
-
-static void detach_stdio(void)
-{
-    int fd = open("/dev/null", O_RDWR | O_CLOEXEC);
-
-    if (fd < 0)
-        return;
-    dup2(fd, STDIN_FILENO);
-    dup2(fd, STDOUT_FILENO);
-    dup2(fd, STDERR_FILENO);
-    if (fd > STDERR_FILENO)
-        close(fd);
-}
-
 int main(int argc, char **argv)
 {
     struct options o = { 0 };
-    int report_fd = -1, rc;
+    int rc;
 
     quota_defaults();
     if (parse_options(argc, argv, &o) < 0)
         return 2;
     if (load_quotas(&o) < 0)
         return 2;
-    if (!o.foreground && (rc = daemonize(&report_fd)) < 0) {
+    if (!o.foreground && (rc = daemon_detach()) < 0) {
         fprintf(stderr, "lamina-xenstored: cannot detach: %s\n", strerror(-rc));
         return 1;
     }
     rc = start(&o);
-    if (report_fd >= 0) {
-        char ok = rc == 0 ? 1 : 0;
-
-        if (write(report_fd, &ok, 1) != 1 && rc == 0)
-            rc = -EIO;
-        close(report_fd);
-        if (rc == 0)
-            detach_stdio();
-    }
+    daemon_ready(rc);
     if (rc < 0)
         return 1;
     while (loop_running()) {
         if ((rc = loop_once(conns_busy() ? 0 : -1)) < 0) {
-            log_error("event loop failed: %s", strerror(-rc));
+            log_err("event loop failed: %s", strerror(-rc));
             break;
         }
         conns_run();

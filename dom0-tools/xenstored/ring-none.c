@@ -8,7 +8,7 @@
 
 static int none_introduce(struct domain *d)
 {
-    log_error("cannot connect to domain %u: this lamina-xenstored was built without the "
+    log_err("cannot connect to domain %u: this lamina-xenstored was built without the "
               "ring transport", d->domid);
     return -ENOSYS;
 }

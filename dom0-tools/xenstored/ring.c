@@ -163,7 +163,7 @@ static void reconnect(struct ring *r)
     r->intf->error = XENSTORE_ERROR_NONE;
     __atomic_store_n(&r->intf->connection, XENSTORE_CONNECTED, __ATOMIC_RELEASE);
     if (connect_ring(r) < 0)
-        log_error("domain %u: out of memory reconnecting", r->d->domid);
+        log_err("domain %u: out of memory reconnecting", r->d->domid);
     xenevtchn_notify(rs.xce, r->local_port);
 }
 
@@ -263,7 +263,7 @@ fail:
     {
         int err = errno ? errno : EIO;
 
-        log_error("cannot open the hypervisor's event channels or grant tables: %s (is "
+        log_err("cannot open the hypervisor's event channels or grant tables: %s (is "
                   "lamina-hv running?)", strerror(err));
         ring_fini();
         return -err;

@@ -12,6 +12,8 @@
 #include <unistd.h>
 
 #include "conn.h"
+#include <lamina/daemon.h>
+
 #include "log.h"
 #include "loop.h"
 #include "socket.h"
@@ -148,14 +150,14 @@ static void on_listen(int fd, uint32_t events, void *arg)
         if (!c) {
             free(s);
             close(cfd);
-            log_error("out of memory accepting a connection");
+            log_err("out of memory accepting a connection");
             continue;
         }
         s->fd = cfd;
         s->want_read = true;
         s->src = loop_add(cfd, EPOLLIN, on_conn, c);
         if (!s->src) {
-            log_error("cannot watch a new connection: %s", strerror(errno));
+            log_err("cannot watch a new connection: %s", strerror(errno));
             /* sock_close() must not see a source it does not have. */
             s->src = NULL;
             conn_close(c, "cannot be watched");
@@ -163,23 +165,20 @@ static void on_listen(int fd, uint32_t events, void *arg)
     }
 }
 
+/* The directories above the socket file. */
 static int mkdir_parents(const char *path)
 {
-    char buf[PATH_MAX];
-    size_t len = strlen(path);
+    char dir[PATH_MAX];
+    char *slash;
 
-    if (len >= sizeof(buf))
+    if (strlen(path) >= sizeof(dir))
         return -ENAMETOOLONG;
-    memcpy(buf, path, len + 1);
-    for (char *p = buf + 1; *p; p++) {
-        if (*p != '/')
-            continue;
-        *p = '\0';
-        if (mkdir(buf, 0755) < 0 && errno != EEXIST)
-            return -errno;
-        *p = '/';
-    }
-    return 0;
+    strcpy(dir, path);
+    slash = strrchr(dir, '/');
+    if (!slash || slash == dir)
+        return 0;
+    *slash = '\0';
+    return mkdir_p(dir, 0755);
 }
 
 int socket_listen(const char *path)

@@ -45,7 +45,7 @@ static void start_daemon(void)
         /* Check skips the teardown after a failed test: never outlive it. */
         prctl(PR_SET_PDEATHSIG, SIGKILL);
         signal(SIGPIPE, SIG_IGN);
-        log_set_level(LOG_ERROR);
+        log_set_level(LOG_ERR);
         quota_defaults();
         if (loop_init() < 0 || xsd_init(&fake_backend, true) < 0 || socket_listen(sock_path) < 0)
             _exit(1);

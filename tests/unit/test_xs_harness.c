@@ -62,7 +62,7 @@ static const struct transport_ops t_ops = {
 void xt_setup_backend(const struct domain_backend *backend)
 {
     /* Tests provoke failures on purpose: only unexpected trouble is worth printing. */
-    log_set_level(LOG_ERROR);
+    log_set_level(LOG_ERR);
     quota_defaults();
     ck_assert_int_eq(xsd_init(backend, true), 0);
     nconns = 0;

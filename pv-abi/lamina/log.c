@@ -1,28 +1,25 @@
-/* log.c: the hypervisor's log: timestamped lines to a file or stderr. */
+/* log.c: the log of Lamina's host programs: timestamped lines to a file or stderr. */
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
-#include <string.h>
 #include <time.h>
 
-#include "log.h"
+#include <lamina/log.h>
 
 static FILE *log_file;
 static enum log_level log_level = LOG_INFO;
 
 int log_open(const char *path)
 {
-    FILE *f;
+    FILE *f = NULL;
 
-    if (!path) {
-        log_file = NULL;
-        return 0;
+    if (path) {
+        f = fopen(path, "ae");
+        if (!f)
+            return -errno;
+        setvbuf(f, NULL, _IOLBF, 0);
     }
-    f = fopen(path, "ae");
-    if (!f)
-        return -errno;
-    setvbuf(f, NULL, _IOLBF, 0);
     if (log_file)
         fclose(log_file);
     log_file = f;
@@ -53,6 +50,7 @@ void log_msg(enum log_level level, const char *fmt, ...)
     clock_gettime(CLOCK_REALTIME, &ts);
     localtime_r(&ts.tv_sec, &tm);
     strftime(stamp, sizeof(stamp), "%Y-%m-%d %H:%M:%S", &tm);
+    /* One line at a time, whichever thread writes. */
     flockfile(f);
     fprintf(f, "%s.%03ld %s: ", stamp, ts.tv_nsec / 1000000, names[level]);
     va_start(ap, fmt);
