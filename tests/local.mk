@@ -4,3 +4,4 @@ include $(srcdir)/tests/unit/ctrl.mk
 include $(srcdir)/tests/abi/local.mk
 include $(srcdir)/tests/unit/xenstore.mk
 include $(srcdir)/tests/bench/local.mk
+include $(srcdir)/tests/nested/local.mk

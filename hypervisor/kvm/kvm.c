@@ -155,12 +155,31 @@ int arch_domain_init(struct domain *d)
         return -errno;
     if (ioctl(a->vm_fd, KVM_CREATE_IRQCHIP, 0) < 0)
         return -errno;
-    /* MSRs KVM does not know, such as the hypercall-page MSR, come to us. */
+    /*
+     * The hypercall-page MSR must come to us.  Xen's number, 0x40000000, is
+     * Hyper-V's on a KVM that emulates Hyper-V (which would answer with #GP),
+     * so a filter denies it to KVM; denied and unknown MSRs exit to us.
+     */
     memset(&cap, 0, sizeof(cap));
     cap.cap = KVM_CAP_X86_USER_SPACE_MSR;
-    cap.args[0] = KVM_MSR_EXIT_REASON_UNKNOWN;
+    cap.args[0] = KVM_MSR_EXIT_REASON_UNKNOWN | KVM_MSR_EXIT_REASON_FILTER;
     if (ioctl(a->vm_fd, KVM_ENABLE_CAP, &cap) < 0)
         return -errno;
+    if (ioctl(kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_X86_MSR_FILTER) > 0) {
+        static uint8_t deny[1];
+        struct kvm_msr_filter filter = {
+            .flags = KVM_MSR_FILTER_DEFAULT_ALLOW,
+            .ranges[0] = {
+                .flags = KVM_MSR_FILTER_READ | KVM_MSR_FILTER_WRITE,
+                .nmsrs = 1,
+                .base = XEN_HYPERCALL_MSR,
+                .bitmap = deny,
+            },
+        };
+
+        if (ioctl(a->vm_fd, KVM_X86_SET_MSR_FILTER, &filter) < 0)
+            return -errno;
+    }
     return 0;
 }
 

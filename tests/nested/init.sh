@@ -1,0 +1,123 @@
+#!/bin/busybox sh
+# init.sh: /init of the nested test host: loads KVM, runs /scenarios/*.sh, reports, powers off.
+# SPDX-License-Identifier: MIT
+#
+# Built into the initramfs by nested.sh. Everything it says that the host
+# parses starts with "NESTED ": BEGIN, INFO, one PASS/FAIL/SKIP per scenario
+# (scenarios may add NOTE lines), END. Other output is for people.
+
+/bin/busybox --install -s /bin
+export PATH=/bin
+umask 022
+
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+mkdir -p /dev/pts /dev/shm
+mount -t devpts -o newinstance,ptmxmode=0666 devpts /dev/pts
+mount -t tmpfs tmpfs /dev/shm
+mount -t tmpfs tmpfs /tmp
+mount -t tmpfs tmpfs /run
+exec </dev/console >/dev/console 2>&1
+# Only emergencies from the kernel: its messages would split our lines.
+echo 1 > /proc/sys/kernel/printk
+hostname lamina-test-host
+
+# uptime_ms: the test host's uptime in milliseconds (10 ms resolution).
+uptime_ms() {
+    read -r up _ < /proc/uptime
+    echo $(( ${up%.*} * 1000 + 1${up#*.} * 10 - 1000 ))
+}
+
+power_off() {
+    sync
+    poweroff -f
+    echo o > /proc/sysrq-trigger
+}
+
+echo "NESTED BEGIN uptime_ms=$(uptime_ms) kernel=$(uname -r) cpus=$(nproc)"
+
+# No modules.dep in the kernel package: load in dependency order.
+kvm_problem=
+for m in irqbypass ccp kvm kvm-amd; do
+    if ! out=$(insmod "/lib/modules/kvm/$m.ko" 2>&1); then
+        kvm_problem="insmod $m.ko failed: $out"
+        break
+    fi
+done
+if [ ! -c /dev/kvm ]; then
+    kvm_problem="${kvm_problem:-no /dev/kvm after loading kvm-amd}"
+    kvm_problem="$kvm_problem; $(grep -c '^flags.* svm' /proc/cpuinfo) cpus have svm"
+fi
+if [ -z "$kvm_problem" ]; then
+    kvm-probe > /tmp/kvm-probe.out 2>&1 || kvm_problem="kvm-probe: $(tail -n 1 /tmp/kvm-probe.out)"
+    sed 's/^/kvm-probe| /' /tmp/kvm-probe.out
+    echo "NESTED INFO kvm loaded at uptime_ms=$(uptime_ms);" \
+         "$(grep -E '^(api|KVM_CAP_XEN_HVM)=' /tmp/kvm-probe.out | tr '\n' ' ' | sed 's/ $//')"
+fi
+[ -z "$kvm_problem" ] || echo "NESTED INFO KVM is not usable: $kvm_problem"
+
+# run_scenario FILE: runs one scenario with its own rundir, logdir and time limit.
+run_scenario() {
+    file=$1
+    name=$(basename "$file" .sh)
+    name=${name#[0-9][0-9]-}
+    limit=$(sed -n 's/^# timeout: *\([0-9][0-9]*\).*/\1/p' "$file" | head -n 1)
+    limit=${limit:-240}
+    dir=/tmp/scenario/$name
+    mkdir -p "$dir/run" "$dir/log"
+    if [ -n "$kvm_problem" ]; then
+        echo "NESTED FAIL $name: $kvm_problem"
+        return
+    fi
+    echo "--- scenario $name (limit ${limit}s)"
+    start=$(uptime_ms)
+    (
+        exec < /dev/null
+        cd /build || exit 99
+        export NESTED_NAME="$name" NESTED_DIR="$dir" NESTED_REASON="$dir/reason"
+        export LAMINA_RUNDIR="$dir/run" LAMINA_LOGDIR="$dir/log"
+        exec timeout -k 5 "$limit" sh "$file"
+    ) > "$dir/out" 2>&1
+    rc=$?
+    ms=$(( $(uptime_ms) - start ))
+    sed "/^NESTED NOTE /!s/^/$name| /" "$dir/out"
+    # A scenario that left its hypervisor running must not disturb the next one.
+    if [ -f "$dir/run/lamina-hv.pid" ]; then
+        kill "$(cat "$dir/run/lamina-hv.pid")" 2>/dev/null
+    fi
+    reason=$(cat "$dir/reason" 2>/dev/null)
+    case $rc in
+    0)
+        echo "NESTED PASS $name (${ms} ms)"
+        ;;
+    77)
+        echo "NESTED SKIP $name: ${reason:-no reason given}"
+        ;;
+    137|143)
+        echo "NESTED FAIL $name: timed out after ${limit}s${reason:+ ($reason)}"
+        ;;
+    *)
+        [ -n "$reason" ] || reason="exit status $rc: $(grep -v '^NESTED' "$dir/out" | tail -n 1)"
+        echo "NESTED FAIL $name: $reason"
+        ;;
+    esac
+    if [ "$rc" != 0 ] && [ "$rc" != 77 ]; then
+        for f in "$dir"/log/*; do
+            [ -f "$f" ] || continue
+            echo "--- $name: last lines of ${f#"$dir"/}"
+            tail -n 40 "$f"
+        done
+    fi
+}
+
+for s in /scenarios/*.sh; do
+    [ -f "$s" ] && run_scenario "$s"
+done
+echo "NESTED END uptime_ms=$(uptime_ms)"
+# For people: `nested.shell` on the kernel command line leaves a shell on the console.
+if grep -qw nested.shell /proc/cmdline; then
+    echo "nested.shell: a shell on the console; the test host powers off when it exits"
+    setsid cttyhack sh
+fi
+power_off

@@ -1,0 +1,65 @@
+# lib.sh: helpers for nested scenarios, sourced as /lib/nested/lib.sh inside the test host.
+# SPDX-License-Identifier: MIT
+#
+# A scenario runs in /build (the build-tree files it asked for), with
+# LAMINA_RUNDIR and LAMINA_LOGDIR of its own, under a time limit. It ends
+# with exit 0 (pass), `skip WHY` or `fail WHY`.
+
+# fail WHY: the scenario failed; WHY becomes the NESTED FAIL line's reason.
+fail() {
+    echo "$*" > "$NESTED_REASON"
+    echo "FAIL: $*"
+    exit 1
+}
+
+# skip WHY: the scenario cannot run here; WHY goes on the NESTED SKIP line.
+skip() {
+    echo "$*" > "$NESTED_REASON"
+    exit 77
+}
+
+# note TEXT: a fact the host prints in its summary (timings, capability values).
+note() {
+    echo "NESTED NOTE $NESTED_NAME: $*"
+}
+
+# uptime_ms: milliseconds since the test host booted (10 ms resolution).
+uptime_ms() {
+    read -r up _ < /proc/uptime
+    echo $(( ${up%.*} * 1000 + 1${up#*.} * 10 - 1000 ))
+}
+
+# hv_start: starts lamina-hv from the build tree (it daemonizes and writes
+# its pid file); init stops it after the scenario.
+hv_start() {
+    ./hypervisor/lamina-hv || fail "lamina-hv did not start (exit status $?)"
+    [ -f "$LAMINA_RUNDIR/lamina-hv.pid" ] || fail "lamina-hv left no pid file in $LAMINA_RUNDIR"
+}
+
+# guest NAME TIMEOUT CONFIG [KEY=VALUE...]: `lamina create CONFIG -c` with a time
+# limit; output in $NESTED_DIR/NAME.out, exit status in $rc (124 when the time
+# ran out: the console detaches on SIGTERM and exits 0), duration in $ms.
+guest() {
+    g_name=$1
+    g_limit=$2
+    shift 2
+    g_start=$(uptime_ms)
+    timeout -k 5 "$g_limit" ./dom0-tools/lamina create -q "$@" -c \
+        > "$NESTED_DIR/$g_name.out" 2>&1
+    rc=$?
+    ms=$(( $(uptime_ms) - g_start ))
+    [ "$ms" -lt $(( g_limit * 1000 )) ] || rc=124
+    sed "s/^/  $g_name> /" "$NESTED_DIR/$g_name.out"
+}
+
+# guest_ok: fails the scenario unless the last `guest` ended on its own with status 0.
+guest_ok() {
+    # The most telling line: a guest's crash report or error, else its last line.
+    g_why=$(grep -m 1 -E '^\*\*\*|panic|crash|rror' "$NESTED_DIR/$g_name.out" ||
+            tail -n 1 "$NESTED_DIR/$g_name.out")
+    case $rc in
+    0) ;;
+    124) fail "$g_name did not end within ${g_limit}s; it said: $g_why" ;;
+    *) fail "$g_name: lamina create -c exited with $rc; the guest said: $g_why" ;;
+    esac
+}
