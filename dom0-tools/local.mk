@@ -34,7 +34,7 @@ dom0_tools_libxenctrl_libxenctrl_core_la_LIBADD = pv-abi/lamina/libctlwire.la
 lib_LTLIBRARIES += dom0-tools/libxenctrl/liblamina-xenctrl.la
 dom0_tools_libxenctrl_liblamina_xenctrl_la_SOURCES =
 dom0_tools_libxenctrl_liblamina_xenctrl_la_LIBADD = dom0-tools/libxenctrl/libxenctrl-core.la
-XENCTRL_EXPORTS = ^(xc_[a-z]|xenevtchn_|xengnttab_|lamina_(domain_|console_|subscribe|next_event|fd|set_reply_timeout|hv_))
+XENCTRL_EXPORTS = ^(xc_[a-z]|xenevtchn_|xengnttab_|lamina_(domain_|console_|subscribe|next_event|fd|set_reply_timeout|hv_|daemon_))
 dom0_tools_libxenctrl_liblamina_xenctrl_la_LDFLAGS = $(AM_LDFLAGS) -version-info 0:0:0 \
 	-no-undefined -export-symbols-regex '$(XENCTRL_EXPORTS)'
 
@@ -57,10 +57,12 @@ dom0_tools_lamina_SOURCES = \
 	dom0-tools/cli/list-format.c \
 	dom0-tools/cli/console.c \
 	dom0-tools/cli/domctl.c \
+	dom0-tools/cli/domtree.c \
 	dom0-tools/cli/info.c
 dom0_tools_lamina_CPPFLAGS = $(AM_CPPFLAGS) $(XENCTRL_CPPFLAGS) $(XLCFG_CPPFLAGS) \
 	$(YAJL_CFLAGS) $(UUID_CFLAGS)
 dom0_tools_lamina_LDADD = dom0-tools/libxenctrl/libxenctrl-core.la \
+	dom0-tools/libxenstore/libxenstore-core.la \
 	dom0-tools/xlcfg/libxlcfg.la $(YAJL_LIBS) $(UUID_LIBS)
 
 dist_man_MANS += docs/man/lamina.1

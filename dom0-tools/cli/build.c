@@ -66,6 +66,13 @@ int cli_domain_build(xc_interface *xch, const struct domcfg *dc, const char *jso
                     dc->name, id, id);
         goto out;
     }
+    if (cli_domtree_create(dc, id, &bi) < 0) {
+        if (xc_domain_destroy(xch, id) < 0)
+            cli_err("could not destroy the half-built domain '%s' (id %u): run 'lamina destroy %u'",
+                    dc->name, id, id);
+        cli_domtree_remove(id, dc->uuid);
+        goto out;
+    }
     if (opts && opts->debug)
         fprintf(stderr, "domain '%s' (id %u): entry %#llx, start_info %#llx, console pfn %#llx "
                 "port %u, xenstore pfn %#llx port %u\n", dc->name, id,

@@ -93,6 +93,14 @@ struct cli_console_result {
  */
 void cli_console_run(xc_interface *xch, uint32_t domid, struct cli_console_result *res);
 
+/* domtree.c: xenstore, as xl's toolstack uses it. */
+/* Start lamina-xenstored if nothing answers on its socket. */
+int cli_xenstored_ensure(int quiet);
+/* Write the domain's /local/domain/<id> and /vm/<uuid> trees and introduce it. */
+int cli_domtree_create(const struct domcfg *dc, uint32_t domid, const struct lamina_build_info *bi);
+/* Remove them (uuid NULL: only /local/domain/<id>); quiet if xenstored is gone. */
+void cli_domtree_remove(uint32_t domid, const uint8_t uuid[16]);
+
 /* monitor.c: fork the background process that restarts the domain on reboot. */
 int cli_monitor_spawn(xc_interface *xch, const char *name, uint32_t domid);
 
@@ -104,6 +112,7 @@ int cmd_pause(int argc, char **argv);
 int cmd_unpause(int argc, char **argv);
 int cmd_destroy(int argc, char **argv);
 int cmd_shutdown(int argc, char **argv);
+int cmd_reboot(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int cmd_help(int argc, char **argv);
 

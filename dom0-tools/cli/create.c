@@ -237,7 +237,7 @@ int cmd_create(int argc, char **argv)
                 dc.vcpus, dc.maxvcpus, dc.maxvcpus);
 
     xch = cli_open(1, o.quiet);
-    if (!xch)
+    if (!xch || cli_xenstored_ensure(o.quiet) < 0)
         goto out;
     if (lamina_domain_lookup(xch, dc.name, &existing) == 0) {
         cli_err("a domain named '%s' already exists (id %u)", dc.name, existing);
@@ -268,9 +268,12 @@ int cmd_create(int argc, char **argv)
     status = o.console ? follow_console(xch, dc.name, domid) : CLI_OK;
 
 out:
-    if (built && xc_domain_destroy(xch, domid) < 0)
-        cli_err("could not destroy the half-built domain '%s' (id %u): run 'lamina destroy %u'",
-                dc.name, domid, domid);
+    if (built) {
+        if (xc_domain_destroy(xch, domid) < 0)
+            cli_err("could not destroy the half-built domain '%s' (id %u): run 'lamina destroy %u'",
+                    dc.name, domid, domid);
+        cli_domtree_remove(domid, dc.uuid);
+    }
     xc_interface_close(xch);
     free(json);
     domcfg_free(&dc);

@@ -2,6 +2,11 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
 #include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <xenstore.h>
 
 #include "cli.h"
 
@@ -61,45 +66,94 @@ int cmd_unpause(int argc, char **argv)
 
 int cmd_destroy(int argc, char **argv)
 {
-    return simple_op("destroy", xc_domain_destroy, argc, argv);
+    struct lamina_dominfo info;
+    uint32_t domid;
+    int status;
+    xc_interface *xch = open_domain("destroy", argc, argv, &domid, &status);
+
+    if (!xch)
+        return status;
+    status = CLI_OK;
+    if (lamina_domain_getinfo_single(xch, domid, &info) < 0 || xc_domain_destroy(xch, domid) < 0) {
+        cli_xc_err(xch);
+        status = CLI_FAILED;
+    } else {
+        cli_domtree_remove(domid, info.uuid);
+    }
+    xc_interface_close(xch);
+    return status;
 }
 
-/* Whether the domain has shut down or gone: 1, 0, or -1 on error. */
-static int gone_or_down(xc_interface *xch, uint32_t domid)
+/*
+ * Ask the guest through xenstore, as xl does: write the request to its
+ * control/shutdown node; a guest with PV drivers says it listens by writing
+ * control/feature-<action> = "1".  With -F, a guest that does not listen is
+ * shut down by the hypervisor instead (as if it had asked), and so is one
+ * that has not obeyed within the -w wait.
+ */
+struct pvcontrol {
+    const char *command;
+    const char *request;        /* "poweroff" or "reboot" */
+    uint32_t reason;            /* SHUTDOWN_* for the forced form */
+};
+
+static int pv_listens(struct xs_handle *xs, uint32_t domid, const char *request)
+{
+    char path[96];
+    unsigned int len;
+    char *v;
+    int yes;
+
+    snprintf(path, sizeof(path), "/local/domain/%u/control/feature-%s", domid, request);
+    v = xs_read(xs, XBT_NULL, path, &len);
+    yes = v && len == 1 && v[0] == '1';
+    free(v);
+    return yes;
+}
+
+static int pv_request(struct xs_handle *xs, uint32_t domid, const char *request)
+{
+    char path[96];
+
+    snprintf(path, sizeof(path), "/local/domain/%u/control/shutdown", domid);
+    return xs_write(xs, XBT_NULL, path, request, (unsigned int)strlen(request)) ? 0 : -1;
+}
+
+/* Wait until the domain is gone (or shut down and kept); -1 on error or timeout. */
+static int wait_gone(xc_interface *xch, uint32_t domid, int timeout_s)
 {
     struct lamina_dominfo info;
-
-    if (lamina_domain_getinfo_single(xch, domid, &info) < 0)
-        return errno == ESRCH ? 1 : -1;
-    return !!(info.flags & LAMINA_DOMINF_SHUTDOWN);
-}
-
-/* Wait for the domain to shut down or be destroyed; the caller has subscribed. */
-static int wait_shutdown(xc_interface *xch, uint32_t domid)
-{
     struct lamina_event ev;
-    int rc = gone_or_down(xch, domid);
+    int left_ms = timeout_s > 0 ? timeout_s * 1000 : -1;
 
-    while (rc == 0) {
-        if (lamina_next_event(xch, &ev, -1) < 0)
+    for (;;) {
+        int rc;
+
+        if (lamina_domain_getinfo_single(xch, domid, &info) < 0)
+            return errno == ESRCH ? 0 : -1;
+        if ((info.flags & LAMINA_DOMINF_SHUTDOWN) &&
+            cli_shutdown_action(&info, lamina_dominfo_shutdown_reason(info.flags)) ==
+                LAMINA_ACTION_PRESERVE)
+            return 0;
+        /* Events only wake us: the state is read again each time. */
+        rc = lamina_next_event(xch, &ev, left_ms < 0 ? 1000 : (left_ms < 1000 ? left_ms : 1000));
+        if (rc < 0)
             return -1;
-        if (ev.type == LAMINA_EVENT_LOST)
-            rc = gone_or_down(xch, domid);
-        else if (ev.type == LAMINA_EVENT_DOMAIN && ev.domid == domid &&
-                 (ev.u.domain.event == LAMINA_DOMEV_SHUTDOWN ||
-                  ev.u.domain.event == LAMINA_DOMEV_DESTROYED))
-            rc = 1;
+        if (left_ms >= 0 && rc == 0 && (left_ms -= 1000) <= 0) {
+            errno = ETIMEDOUT;
+            return -1;
+        }
     }
-    return rc < 0 ? -1 : 0;
 }
 
-int cmd_shutdown(int argc, char **argv)
+static int pv_command(const struct pvcontrol *pc, int argc, char **argv)
 {
-    int force = 0, wait = 0, opt, status;
-    uint32_t domid;
+    int force = 0, wait = 0, timeout_s = 0, opt, status = CLI_FAILED;
+    struct xs_handle *xs = NULL;
     xc_interface *xch;
+    uint32_t domid;
 
-    while ((opt = getopt(argc, argv, "wFh")) != -1) {
+    while ((opt = getopt(argc, argv, "wFt:h")) != -1) {
         switch (opt) {
         case 'w':
             wait = 1;
@@ -107,40 +161,89 @@ int cmd_shutdown(int argc, char **argv)
         case 'F':
             force = 1;
             break;
+        case 't':
+            timeout_s = atoi(optarg);
+            if (timeout_s <= 0)
+                return cli_usage(pc->command);
+            break;
         case 'h':
-            return cli_help("shutdown");
+            return cli_help(pc->command);
         default:
-            return cli_usage("shutdown");
+            return cli_usage(pc->command);
         }
     }
     if (optind != argc - 1)
-        return cli_usage("shutdown");
-    if (!force) {
-        /* A guest is asked to shut down through xenstore, which Lamina does not have yet. */
-        cli_err("asking a guest to shut down needs xenstore, which Lamina does not have yet; "
-                "use 'lamina shutdown -F %s' to force it off", argv[optind]);
-        return CLI_FAILED;
-    }
+        return cli_usage(pc->command);
     xch = cli_open(0, 0);
     if (!xch)
         return CLI_FAILED;
-    status = CLI_FAILED;
     if (cli_find_domain(xch, argv[optind], &domid) < 0)
         goto out;
+    if (domid == 0) {
+        cli_err("domain 0 is the host: shut it down with the host's own tools");
+        goto out;
+    }
     if (wait && lamina_subscribe(xch, domid, LAMINA_EVMASK_DOMAIN) < 0) {
         cli_xc_err(xch);
         goto out;
     }
-    if (xc_domain_shutdown(xch, domid, SHUTDOWN_poweroff) < 0) {
+    xs = xs_open(0);
+    if (xs && pv_listens(xs, domid, pc->request)) {
+        if (pv_request(xs, domid, pc->request) < 0) {
+            cli_err("cannot write the %s request for domain %u: %s", pc->request, domid,
+                    strerror(errno));
+            goto out;
+        }
+        if (!wait) {
+            status = CLI_OK;
+            goto out;
+        }
+        /* A -F wait has a deadline, after which the hypervisor acts. */
+        if (wait_gone(xch, domid, force ? (timeout_s ? timeout_s : 60) : timeout_s) == 0) {
+            status = CLI_OK;
+            goto out;
+        }
+        if (!force || errno != ETIMEDOUT) {
+            if (errno == ETIMEDOUT)
+                cli_err("domain %u did not %s within %d s (add -F to force it)", domid,
+                        pc->request, timeout_s);
+            else
+                cli_xc_err(xch);
+            goto out;
+        }
+        fprintf(stderr, "Domain %u did not %s in time: forcing it\n", domid, pc->request);
+    } else if (!force) {
+        cli_err("domain %u has no PV control interface (its guest has not set "
+                "control/feature-%s): use -F to have the hypervisor %s it", domid, pc->request,
+                pc->request);
+        goto out;
+    }
+    if (xc_domain_shutdown(xch, domid, pc->reason) < 0) {
         cli_xc_err(xch);
         goto out;
     }
-    if (wait && wait_shutdown(xch, domid) < 0) {
+    if (wait && wait_gone(xch, domid, 0) < 0) {
         cli_xc_err(xch);
         goto out;
     }
     status = CLI_OK;
 out:
+    if (xs)
+        xs_close(xs);
     xc_interface_close(xch);
     return status;
+}
+
+int cmd_shutdown(int argc, char **argv)
+{
+    static const struct pvcontrol pc = { "shutdown", "poweroff", SHUTDOWN_poweroff };
+
+    return pv_command(&pc, argc, argv);
+}
+
+int cmd_reboot(int argc, char **argv)
+{
+    static const struct pvcontrol pc = { "reboot", "reboot", SHUTDOWN_reboot };
+
+    return pv_command(&pc, argc, argv);
 }

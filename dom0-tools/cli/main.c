@@ -23,9 +23,18 @@ static const struct cli_command commands[] = {
     { "pause", cmd_pause, "<domain>", "pause a domain", NULL },
     { "unpause", cmd_unpause, "<domain>", "unpause a domain", NULL },
     { "destroy", cmd_destroy, "<domain>", "terminate a domain immediately", NULL },
-    { "shutdown", cmd_shutdown, "[-w] [-F] <domain>", "shut a domain down",
-      "  -F   force: shut the domain down from outside, as if it powered off\n"
-      "  -w   wait until the domain has shut down\n" },
+    { "shutdown", cmd_shutdown, "[-w] [-F] [-t SECONDS] <domain>",
+      "ask a domain to shut down (control/shutdown in xenstore)",
+      "  -w   wait until the domain has shut down\n"
+      "  -F   force: if the guest has no PV control interface (or, with -w, has not\n"
+      "       shut down after -t seconds, default 60), the hypervisor powers it off\n"
+      "  -t   with -w: give up (or, with -F, force) after SECONDS\n" },
+    { "reboot", cmd_reboot, "[-w] [-F] [-t SECONDS] <domain>",
+      "ask a domain to reboot (its on_reboot action follows)",
+      "  -w   wait until the domain has gone down\n"
+      "  -F   force: if the guest has no PV control interface (or, with -w, has not\n"
+      "       rebooted after -t seconds, default 60), the hypervisor reboots it\n"
+      "  -t   with -w: give up (or, with -F, force) after SECONDS\n" },
     { "info", cmd_info, "", "show information about the hypervisor", NULL },
     { "help", cmd_help, "[command]", "show help on lamina or one command", NULL },
 };

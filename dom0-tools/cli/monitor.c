@@ -30,6 +30,7 @@ struct monitor {
     xc_interface *xch;
     char name[LAMINA_NAME_MAX];
     uint32_t domid;
+    uint8_t uuid[16];
     time_t restarts[RESTART_BURST];
     unsigned int nr_restarts;
 };
@@ -107,6 +108,7 @@ static int restart(struct monitor *m, uint32_t action)
         mlog("cannot destroy domain %u: %s", m->domid, strerror(errno));
         goto out;
     }
+    cli_domtree_remove(m->domid, m->uuid);
     if (cli_domain_build(m->xch, &dc, json, NULL, &domid) < 0) {
         mlog("cannot rebuild domain '%s' (see the message above)", m->name);
         goto out;
@@ -141,9 +143,18 @@ static int on_shutdown(struct monitor *m, uint32_t reason, uint32_t action)
         mlog("soft-reset is not supported yet: leaving it shut down");
         return 1;
     default:
+        /* Its xenstore tree goes once the destroyed event confirms it. */
         mlog("lamina-hv destroys it");
-        return 1;
+        return 0;
     }
+}
+
+/* The domain is gone for good: its xenstore tree goes too, as with xl. */
+static int on_destroyed(struct monitor *m)
+{
+    mlog("domain '%s' (id %u) was destroyed", m->name, m->domid);
+    cli_domtree_remove(m->domid, m->uuid);
+    return 1;
 }
 
 /* Act on the domain's current state (at start, or after lost events): 0 or 1 as above. */
@@ -153,13 +164,12 @@ static int check_state(struct monitor *m)
     unsigned int reason;
 
     if (lamina_domain_getinfo_single(m->xch, m->domid, &info) < 0) {
-        if (errno == ESRCH) {
-            mlog("domain '%s' (id %u) is gone", m->name, m->domid);
-            return 1;
-        }
+        if (errno == ESRCH)
+            return on_destroyed(m);
         mlog("cannot read the state of domain %u: %s", m->domid, strerror(errno));
         return 1;
     }
+    memcpy(m->uuid, info.uuid, sizeof(m->uuid));
     if (!(info.flags & LAMINA_DOMINF_SHUTDOWN))
         return 0;
     reason = lamina_dominfo_shutdown_reason(info.flags);
@@ -202,8 +212,7 @@ static int monitor_main(const char *name, uint32_t domid)
             if (ev.u.domain.event == LAMINA_DOMEV_SHUTDOWN) {
                 done = on_shutdown(&m, ev.u.domain.reason, ev.u.domain.action);
             } else if (ev.u.domain.event == LAMINA_DOMEV_DESTROYED) {
-                mlog("domain '%s' (id %u) was destroyed", m.name, m.domid);
-                done = 1;
+                done = on_destroyed(&m);
             }
         }
     }

@@ -186,6 +186,14 @@ int lamina_hv_info(xc_interface *xch, struct lamina_hv_info *info);
 int lamina_hv_binary(char *buf, size_t size);
 
 /*
+ * The same for any Lamina daemon by name ("lamina-hv", "lamina-xenstored",
+ * "lamina-blkback", "lamina-netback"): $LAMINA_HV, $LAMINA_XENSTORED,
+ * $LAMINA_BLKBACK or $LAMINA_NETBACK, else the build tree's, else the
+ * installed one.
+ */
+int lamina_daemon_binary(const char *name, char *buf, size_t size);
+
+/*
  * Start the hypervisor daemon and wait until its control socket accepts
  * connections (the daemon's foreground process exits 0 then).  binary NULL
  * means lamina_hv_binary().  The daemon's diagnostics go to our stderr.
@@ -194,6 +202,9 @@ int lamina_hv_binary(char *buf, size_t size);
  * (-1: wait forever).
  */
 int lamina_hv_start(const char *binary, int timeout_ms);
+
+/* The same for any daemon: binary is a path, or a daemon name as above. */
+int lamina_daemon_start(const char *binary, int timeout_ms);
 
 #ifdef __cplusplus
 }

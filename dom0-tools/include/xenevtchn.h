@@ -9,10 +9,9 @@
  *
  * A handle owns the ports it binds.  xenevtchn_fd() is an eventfd that is
  * readable while the handle has events; xenevtchn_pending() returns one
- * port, which stays masked until xenevtchn_unmask().  Unlike a Xen event
- * channel device, xenevtchn_pending() may return -1 with errno EAGAIN
- * after a wake-up that turned out to carry no event; callers that poll the
- * descriptor first (the usual pattern) just poll again.
+ * port, which stays masked until xenevtchn_unmask().  xenevtchn_pending()
+ * never blocks: with nothing pending it returns -1 with errno EAGAIN (poll
+ * the descriptor to wait), so an event loop may call it until it fails.
  */
 
 #include <stdint.h>

@@ -1,4 +1,4 @@
-/* lamina_hv.c: finding and starting the lamina-hv daemon. */
+/* lamina_hv.c: finding and starting Lamina's daemons (lamina-hv, lamina-xenstored, ...). */
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
 #include <fcntl.h>
@@ -31,16 +31,37 @@ static int copy_path(char *buf, size_t size, const char *path)
     return 0;
 }
 
-int lamina_hv_binary(char *buf, size_t size)
+/* Each daemon: its override variable and where a build tree keeps it. */
+static const struct {
+    const char *name;
+    const char *env;
+    const char *build_path;     /* relative to dom0-tools/ in a build tree */
+} daemons[] = {
+    { "lamina-hv", "LAMINA_HV", "../hypervisor/lamina-hv" },
+    { "lamina-xenstored", "LAMINA_XENSTORED", "xenstored/lamina-xenstored" },
+    { "lamina-blkback", "LAMINA_BLKBACK", "blkback/lamina-blkback" },
+    { "lamina-netback", "LAMINA_NETBACK", "netback/lamina-netback" },
+};
+
+int lamina_daemon_binary(const char *name, char *buf, size_t size)
 {
-    const char *env = getenv("LAMINA_HV");
-    char exe[PATH_MAX], candidate[PATH_MAX + 32], resolved[PATH_MAX];
+    char exe[PATH_MAX], candidate[PATH_MAX + 64], resolved[PATH_MAX];
+    const char *env;
+    unsigned int i;
     ssize_t n;
 
+    for (i = 0; i < sizeof(daemons) / sizeof(daemons[0]); i++)
+        if (!strcmp(daemons[i].name, name))
+            break;
+    if (i == sizeof(daemons) / sizeof(daemons[0])) {
+        errno = EINVAL;
+        return -1;
+    }
+    env = getenv(daemons[i].env);
     if (env && *env)
         return copy_path(buf, size, env);
 
-    /* A program run from a build tree finds the hypervisor built next to it. */
+    /* A program run from a build tree finds the daemons built next to it. */
     n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
     if (n > 0) {
         char *slash;
@@ -49,12 +70,18 @@ int lamina_hv_binary(char *buf, size_t size)
         slash = strrchr(exe, '/');
         if (slash) {
             *slash = '\0';
-            snprintf(candidate, sizeof(candidate), "%s/../hypervisor/lamina-hv", exe);
+            snprintf(candidate, sizeof(candidate), "%s/%s", exe, daemons[i].build_path);
             if (access(candidate, X_OK) == 0 && realpath(candidate, resolved))
                 return copy_path(buf, size, resolved);
         }
     }
-    return copy_path(buf, size, LAMINA_SBINDIR "/lamina-hv");
+    snprintf(candidate, sizeof(candidate), "%s/%s", LAMINA_SBINDIR, name);
+    return copy_path(buf, size, candidate);
+}
+
+int lamina_hv_binary(char *buf, size_t size)
+{
+    return lamina_daemon_binary("lamina-hv", buf, size);
 }
 
 static void sleep_ms(long ms)
@@ -67,6 +94,11 @@ static void sleep_ms(long ms)
 
 int lamina_hv_start(const char *binary, int timeout_ms)
 {
+    return lamina_daemon_start(binary ? binary : "lamina-hv", timeout_ms);
+}
+
+int lamina_daemon_start(const char *binary, int timeout_ms)
+{
     char path[PATH_MAX];
     char *argv[2];
     posix_spawn_file_actions_t fa;
@@ -75,8 +107,8 @@ int lamina_hv_start(const char *binary, int timeout_ms)
     pid_t pid;
     int waited = 0, status, rc;
 
-    if (!binary) {
-        if (lamina_hv_binary(path, sizeof(path)) < 0)
+    if (!strchr(binary, '/')) {
+        if (lamina_daemon_binary(binary, path, sizeof(path)) < 0)
             return -1;
         binary = path;
     }

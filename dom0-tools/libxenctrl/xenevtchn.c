@@ -2,7 +2,6 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -245,34 +244,29 @@ static void collect(xenevtchn_handle *xce)
 
 xenevtchn_port_or_error_t xenevtchn_pending(xenevtchn_handle *xce)
 {
-    for (;;) {
-        struct pollfd pfd = { .fd = xce->efd, .events = POLLIN };
-        uint64_t n = 0;
-        bool woken = read(xce->efd, &n, sizeof(n)) == sizeof(n);
-        evtchn_port_t port;
+    uint64_t n;
+    evtchn_port_t port;
 
-        collect(xce);
-        if (xce->qlen) {
-            port = xce->queue[xce->qhead];
-            xce->qhead = (xce->qhead + 1) % MAX_PORTS;
-            xce->qlen--;
-            if (xce->qlen) {
-                uint64_t one = 1;
-
-                /* More queued: stay readable for the next call. */
-                if (write(xce->efd, &one, sizeof(one)) < 0) {
-                    /* The counter only fails when full, which is readable too. */
-                }
-            }
-            return (xenevtchn_port_or_error_t)port;
-        }
-        if (woken) {
-            errno = EAGAIN;
-            return -1;
-        }
-        if (poll(&pfd, 1, -1) < 0 && errno != EINTR)
-            return -1;
+    /* Reset readiness first: anything that arrives after this re-arms it. */
+    if (read(xce->efd, &n, sizeof(n)) < 0 && errno != EAGAIN)
+        return -1;
+    collect(xce);
+    if (!xce->qlen) {
+        errno = EAGAIN;
+        return -1;
     }
+    port = xce->queue[xce->qhead];
+    xce->qhead = (xce->qhead + 1) % MAX_PORTS;
+    xce->qlen--;
+    if (xce->qlen) {
+        uint64_t one = 1;
+
+        /* More queued: stay readable for the next call. */
+        if (write(xce->efd, &one, sizeof(one)) < 0) {
+            /* The counter only fails when full, which is readable too. */
+        }
+    }
+    return (xenevtchn_port_or_error_t)port;
 }
 
 int xenevtchn_unmask(xenevtchn_handle *xce, evtchn_port_t port)

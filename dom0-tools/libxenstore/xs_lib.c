@@ -10,11 +10,24 @@
 
 #define XS_DEFAULT_RUNDIR "/var/run/xenstored"
 
+/*
+ * XENSTORED_RUNDIR as in Xen; else, for a private Lamina instance (tests,
+ * several instances on one host), $LAMINA_RUNDIR/xenstored; else Xen's
+ * default, where Debian's xenstore-utils look.
+ */
 const char *xs_daemon_rundir(void)
 {
+    static __thread char lamina_dir[4096];
     const char *dir = getenv("XENSTORED_RUNDIR");
+    const char *lamina = getenv("LAMINA_RUNDIR");
 
-    return dir && *dir ? dir : XS_DEFAULT_RUNDIR;
+    if (dir && *dir)
+        return dir;
+    if (lamina && *lamina &&
+        (size_t)snprintf(lamina_dir, sizeof(lamina_dir), "%s/xenstored", lamina) <
+            sizeof(lamina_dir))
+        return lamina_dir;
+    return XS_DEFAULT_RUNDIR;
 }
 
 const char *xs_daemon_socket(void)
