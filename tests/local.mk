@@ -3,5 +3,7 @@ include $(srcdir)/tests/unit/xlcfg.mk
 include $(srcdir)/tests/unit/ctrl.mk
 include $(srcdir)/tests/abi/local.mk
 include $(srcdir)/tests/unit/xenstore.mk
+include $(srcdir)/tests/unit/hv.mk
 include $(srcdir)/tests/bench/local.mk
 include $(srcdir)/tests/nested/local.mk
+include $(srcdir)/tests/fuzz/local.mk

@@ -7,7 +7,7 @@
  * The same functions, types and semantics as Xen 4.17's xenevtchn.h, served
  * by lamina-hv over its control socket: link with -llamina-xenctrl.
  *
- * A handle owns the ports it binds.  xenevtchn_fd() is an eventfd that is
+ * A handle owns the ports it binds.  xenevtchn_fd() is a pipe that is
  * readable while the handle has events; xenevtchn_pending() returns one
  * port, which stays masked until xenevtchn_unmask().  xenevtchn_pending()
  * never blocks: with nothing pending it returns -1 with errno EAGAIN (poll

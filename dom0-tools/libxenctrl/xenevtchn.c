@@ -5,7 +5,6 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -20,19 +19,35 @@
 /*
  * dom0's pending and mask bitmaps are a page shared with the hypervisor,
  * so taking and unmasking events costs no round trip: the hypervisor sets
- * a pending bit and writes our eventfd unless the port is masked; we take
- * a port by masking it and clearing its bit, and re-deliver on unmask if it
- * became pending meanwhile.  Taken ports wait in a small queue so that the
- * eventfd is readable exactly while something is queued or pending.
+ * a pending bit and writes a byte into our notify pipe unless the port is
+ * masked; we take a port by masking it and clearing its bit, and re-deliver
+ * on unmask if it became pending meanwhile.  Taken ports wait in a small
+ * queue; we write our own pipe too, so that it stays readable while
+ * something is queued.  Sending is a byte into the port's kick pipe.
  */
 struct xenevtchn_handle {
     xc_interface *xch;
     struct shared_info *page;
-    int efd;                        /* notify: written by the hypervisor */
-    int kick[MAX_PORTS];            /* per owned port: we write to send; -1 if not ours */
+    int notify[2];                  /* read end is xenevtchn_fd() */
+    int kick[MAX_PORTS];            /* per owned port: its kick pipe's write end, or -1 */
     uint16_t queue[MAX_PORTS];
     unsigned int qhead, qlen;
 };
+
+static void poke(int fd)
+{
+    if (write(fd, "e", 1) < 0) {
+        /* EAGAIN: the pipe is full, so a wake-up is already there. */
+    }
+}
+
+static void drain(int fd)
+{
+    char buf[256];
+
+    while (read(fd, buf, sizeof(buf)) > 0)
+        ;
+}
 
 static bool owned(xenevtchn_handle *xce, evtchn_port_t port)
 {
@@ -55,7 +70,7 @@ xenevtchn_handle *xenevtchn_open(struct xentoollog_logger *logger, unsigned int 
         return NULL;
     for (unsigned int i = 0; i < MAX_PORTS; i++)
         xce->kick[i] = -1;
-    xce->efd = -1;
+    xce->notify[0] = xce->notify[1] = -1;
     xce->page = MAP_FAILED;
     xce->xch = xc_interface_open(logger, NULL, 0);
     if (!xce->xch) {
@@ -75,9 +90,7 @@ xenevtchn_handle *xenevtchn_open(struct xentoollog_logger *logger, unsigned int 
     lamina_ctl_msg_release(&reply);
     if (rc < 0)
         goto fail;
-    xce->efd = eventfd(0, EFD_NONBLOCK |
-                          ((open_flags & XENEVTCHN_NO_CLOEXEC) ? 0 : EFD_CLOEXEC));
-    if (xce->efd < 0) {
+    if (pipe2(xce->notify, O_NONBLOCK | ((open_flags & XENEVTCHN_NO_CLOEXEC) ? 0 : O_CLOEXEC)) < 0) {
         rc = -errno;
         goto fail;
     }
@@ -98,8 +111,9 @@ int xenevtchn_close(xenevtchn_handle *xce)
             close(xce->kick[i]);
     if (xce->page != MAP_FAILED)
         munmap(xce->page, XC_PAGE_SIZE);
-    if (xce->efd >= 0)
-        close(xce->efd);
+    for (int i = 0; i < 2; i++)
+        if (xce->notify[i] >= 0)
+            close(xce->notify[i]);
     xc_interface_close(xce->xch);
     free(xce);
     return 0;
@@ -107,7 +121,7 @@ int xenevtchn_close(xenevtchn_handle *xce)
 
 int xenevtchn_fd(xenevtchn_handle *xce)
 {
-    return xce->efd;
+    return xce->notify[0];
 }
 
 static xenevtchn_port_or_error_t bind(xenevtchn_handle *xce, uint32_t kind, uint32_t domid,
@@ -116,16 +130,20 @@ static xenevtchn_port_or_error_t bind(xenevtchn_handle *xce, uint32_t kind, uint
     struct lamina_ctl_evtchn_bind b = { kind, domid, remote_port, virq };
     struct lamina_ctl_evtchn_port rep = { 0, 0 };
     struct lamina_ctl_msg reply;
-    int fds[2] = { xce->efd, eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK) };
+    int kick[2], fds[2];
     struct xc_request req = {
         .op = LAMINA_CTL_OP_EVTCHN_BIND, .fixed = &b, .fixed_len = sizeof(b),
         .fds = fds, .nfds = 2,
     };
     int rc;
 
-    if (fds[1] < 0)
+    if (pipe2(kick, O_CLOEXEC | O_NONBLOCK) < 0)
         return -1;
+    /* The hypervisor gets the notify pipe's write end and the kick pipe's read end. */
+    fds[0] = xce->notify[1];
+    fds[1] = kick[0];
     rc = xc__call(xce->xch, &req, &reply);
+    close(kick[0]);
     if (rc == 0 && reply.hdr.len != sizeof(rep))
         rc = -EPROTO;
     if (rc == 0) {
@@ -136,11 +154,11 @@ static xenevtchn_port_or_error_t bind(xenevtchn_handle *xce, uint32_t kind, uint
     if (reply.hdr.len || reply.nfds)
         lamina_ctl_msg_release(&reply);
     if (rc < 0) {
-        close(fds[1]);
+        close(kick[1]);
         errno = -rc;
         return -1;
     }
-    xce->kick[rep.port] = fds[1];
+    xce->kick[rep.port] = kick[1];
     return (xenevtchn_port_or_error_t)rep.port;
 }
 
@@ -205,13 +223,12 @@ int xenevtchn_reset(xenevtchn_handle *xce)
 
 int xenevtchn_notify(xenevtchn_handle *xce, evtchn_port_t port)
 {
-    uint64_t one = 1;
-
     if (!owned(xce, port)) {
         errno = EINVAL;
         return -1;
     }
-    return write(xce->kick[port], &one, sizeof(one)) == sizeof(one) ? 0 : -1;
+    poke(xce->kick[port]);
+    return 0;
 }
 
 static xen_ulong_t *word(xen_ulong_t *bitmap, evtchn_port_t port)
@@ -244,12 +261,10 @@ static void collect(xenevtchn_handle *xce)
 
 xenevtchn_port_or_error_t xenevtchn_pending(xenevtchn_handle *xce)
 {
-    uint64_t n;
     evtchn_port_t port;
 
     /* Reset readiness first: anything that arrives after this re-arms it. */
-    if (read(xce->efd, &n, sizeof(n)) < 0 && errno != EAGAIN)
-        return -1;
+    drain(xce->notify[0]);
     collect(xce);
     if (!xce->qlen) {
         errno = EAGAIN;
@@ -258,14 +273,8 @@ xenevtchn_port_or_error_t xenevtchn_pending(xenevtchn_handle *xce)
     port = xce->queue[xce->qhead];
     xce->qhead = (xce->qhead + 1) % MAX_PORTS;
     xce->qlen--;
-    if (xce->qlen) {
-        uint64_t one = 1;
-
-        /* More queued: stay readable for the next call. */
-        if (write(xce->efd, &one, sizeof(one)) < 0) {
-            /* The counter only fails when full, which is readable too. */
-        }
-    }
+    if (xce->qlen)
+        poke(xce->notify[1]);       /* more queued: stay readable */
     return (xenevtchn_port_or_error_t)port;
 }
 
@@ -279,12 +288,7 @@ int xenevtchn_unmask(xenevtchn_handle *xce, evtchn_port_t port)
     }
     __atomic_fetch_and(word(xce->page->evtchn_mask, port), ~m, __ATOMIC_ACQ_REL);
     /* Pending while masked: the hypervisor stayed quiet, so deliver it ourselves. */
-    if (__atomic_load_n(word(xce->page->evtchn_pending, port), __ATOMIC_ACQUIRE) & m) {
-        uint64_t one = 1;
-
-        if (write(xce->efd, &one, sizeof(one)) < 0) {
-            /* Full counter: already readable. */
-        }
-    }
+    if (__atomic_load_n(word(xce->page->evtchn_pending, port), __ATOMIC_ACQUIRE) & m)
+        poke(xce->notify[1]);
     return 0;
 }

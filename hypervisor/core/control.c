@@ -24,6 +24,7 @@
 #define MAX_CONNS           1024
 #define MAX_ATTACH          8
 #define OUTQ_LIMIT          (4u << 20)  /* a client this far behind is dropped */
+#define OUTQ_FD_LIMIT       64          /* ... or holding this many of our descriptors */
 #define CONSOLE_CHUNK       (16u * 1024u)
 
 struct packet {
@@ -52,6 +53,7 @@ struct ctl_conn {
     unsigned int nattach;
     struct packet *outq, **outq_tail;
     size_t outq_bytes;
+    unsigned int outq_fds;
     void *priv[CTL_PRIV_MAX];      /* per-family state (event channels, grants) */
     struct ctl_conn *next;
 };
@@ -104,6 +106,7 @@ static int conn_flush(struct ctl_conn *c)
         if (!c->outq)
             c->outq_tail = &c->outq;
         c->outq_bytes -= sizeof(p->hdr) + p->hdr.len;
+        c->outq_fds -= p->nfds;
         packet_free(p);
     }
     conn_want_write(c, false);
@@ -127,7 +130,8 @@ static int conn_send(struct ctl_conn *c, const struct lamina_ctl_hdr *hdr, const
             return rc;
         }
     }
-    if (c->outq_bytes + sizeof(*hdr) + hdr->len > OUTQ_LIMIT) {
+    if (c->outq_bytes + sizeof(*hdr) + hdr->len > OUTQ_LIMIT ||
+        c->outq_fds + nfds > OUTQ_FD_LIMIT) {
         log_warn("control: dropping client %s (pid %d): it stopped reading", c->client,
                  (int)c->pid);
         mark_dead(c);
@@ -156,6 +160,7 @@ static int conn_send(struct ctl_conn *c, const struct lamina_ctl_hdr *hdr, const
     *c->outq_tail = p;
     c->outq_tail = &p->next;
     c->outq_bytes += sizeof(*hdr) + hdr->len;
+    c->outq_fds += p->nfds;
     conn_want_write(c, true);
     return 0;
 }
@@ -351,6 +356,10 @@ static void op_hello(struct ctl_conn *c, const struct lamina_ctl_msg *m)
         return;
     memcpy(&req, m->payload, sizeof(req));
     req.client[sizeof(req.client) - 1] = '\0';
+    /* The name goes into the log: nothing in it may forge a line. */
+    for (char *p = req.client; *p; p++)
+        if (*p < 0x20 || *p > 0x7e)
+            *p = '?';
     snprintf(c->client, sizeof(c->client), "%s", req.client);
     if (req.version != LAMINA_CTL_VERSION) {
         ctl_reply_err(c, &m->hdr, -EPROTONOSUPPORT,

@@ -4,26 +4,27 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "control.h"
 #include "hv.h"
 
-/* Only an eventfd may be written by the hypervisor on a process's behalf. */
-static bool is_eventfd(int fd)
+/*
+ * Open our own description of a pipe a process passed (non-blocking, so no
+ * read or write of ours can wait on the process, whatever it does to its
+ * descriptors).  Only pipes are accepted.
+ */
+static int reopen_pipe(int fd, int flags)
 {
-    char path[64], line[128];
-    bool found = false;
-    FILE *f;
+    char path[64];
+    struct stat st;
 
-    snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
-    f = fopen(path, "re");
-    if (!f)
-        return false;
-    while (!found && fgets(line, sizeof(line), f))
-        found = !strncmp(line, "eventfd-count:", 14);
-    fclose(f);
-    return found;
+    if (fstat(fd, &st) < 0 || !S_ISFIFO(st.st_mode))
+        return -EINVAL;
+    snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+    fd = open(path, flags | O_NONBLOCK | O_CLOEXEC);
+    return fd < 0 ? -errno : fd;
 }
 
 static bool want(struct ctl_conn *c, const struct lamina_ctl_msg *m, size_t len, unsigned int nfds)
@@ -53,14 +54,15 @@ static void op_bind(struct ctl_conn *c, const struct lamina_ctl_msg *m)
     if (!want(c, m, sizeof(req), 2))
         return;
     memcpy(&req, m->payload, sizeof(req));
-    if (!is_eventfd(m->fds[0]) || !is_eventfd(m->fds[1])) {
-        ctl_reply_err(c, &m->hdr, -EINVAL, "event-channel binds take two eventfds");
-        return;
-    }
-    owner.notify_fd = fcntl(m->fds[0], F_DUPFD_CLOEXEC, 0);
-    owner.kick_fd = fcntl(m->fds[1], F_DUPFD_CLOEXEC, 0);
+    owner.notify_fd = reopen_pipe(m->fds[0], O_WRONLY);
+    owner.kick_fd = reopen_pipe(m->fds[1], O_RDONLY);
     if (owner.notify_fd < 0 || owner.kick_fd < 0) {
-        rc = -errno;
+        rc = owner.notify_fd < 0 ? owner.notify_fd : owner.kick_fd;
+        if (rc == -EINVAL) {
+            ctl_reply_err(c, &m->hdr, rc, "event-channel binds take two pipe ends "
+                          "(notify: a write end, kick: a read end)");
+            rc = 0;
+        }
         goto fail;
     }
     switch (req.kind) {
@@ -92,6 +94,8 @@ fail:
         close(owner.notify_fd);
     if (owner.kick_fd >= 0)
         close(owner.kick_fd);
+    if (rc == 0)
+        return;     /* already answered */
     ctl_reply_err(c, &m->hdr, rc, "cannot bind the event channel (kind %u, domain %u, port %u, "
                   "virq %u): %s", req.kind, req.remote_domid, req.remote_port, req.virq,
                   strerror(-rc));

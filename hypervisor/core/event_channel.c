@@ -143,10 +143,9 @@ static void wake_pollers(struct domain *d)
 
 static void notify_fd(int fd)
 {
-    uint64_t one = 1;
-
-    if (fd >= 0 && write(fd, &one, sizeof(one)) < 0) {
-        /* An eventfd only fails when its counter is full: it is readable. */
+    /* Non-blocking: a full pipe already holds a wake-up for the process. */
+    if (fd >= 0 && write(fd, "e", 1) < 0) {
+        /* EAGAIN (full) or EPIPE (the process went away): nothing to do. */
     }
 }
 
@@ -166,9 +165,11 @@ static void set_pending(struct domain *d, uint32_t port, struct deferred_call *c
     if (d->is_privileged) {
         if (test(mask_word(d, port), bit))
             return;
-        if (chn->owner.internal)
+        if (chn->owner.internal) {
+            /* Nobody clears the bit for the hypervisor's own consumers: it is taken now. */
+            clear(pending_word(d, port), bit);
             *call = (struct deferred_call){ chn->owner.internal, chn->owner.internal_arg, port };
-        else
+        } else
             notify_fd(chn->owner.notify_fd);
         return;
     }
@@ -193,10 +194,19 @@ static void run_deferred(const struct deferred_call *call)
 static void kick_event(int fd, uint32_t events, void *arg)
 {
     struct evtchn_kick *k = arg;
-    uint64_t n;
+    char buf[64];
+    ssize_t n;
+    bool kicked = false;
 
-    if (read(fd, &n, sizeof(n)) == sizeof(n))
+    /* Drain (non-blocking); any number of kicks makes one send. */
+    while ((n = read(fd, buf, sizeof(buf))) > 0)
+        kicked = true;
+    if (kicked)
         evtchn_send(dom0, k->port, k->conn);
+    if (n == 0) {
+        /* Every write end is closed: no more kicks can come. */
+        loop_del(event_loop, fd);
+    }
 }
 
 /* Watch a dom0 process's kick eventfd; called with no event-channel lock held. */

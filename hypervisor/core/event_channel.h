@@ -29,15 +29,16 @@ enum evtchn_state {
 struct evtchn_kick;
 
 /*
- * Who is at the dom0 end of a port: a dom0 process, which gave an eventfd
- * the hypervisor writes when the port fires (notify_fd) and one it writes to
- * send on the port (kick_fd), or a part of the hypervisor itself (internal,
- * called with no event-channel lock held).  The table owns the descriptors.
+ * Who is at the dom0 end of a port: a dom0 process, which gave a pipe the
+ * hypervisor writes when the port fires (notify_fd) and one it writes to
+ * send on the port (kick_fd), both opened non-blocking by the hypervisor; or
+ * a part of the hypervisor itself (internal, called with no event-channel
+ * lock held).  The table owns the descriptors.
  */
 struct evtchn_owner {
     void *conn;             /* the control connection that bound it, or NULL */
-    int notify_fd;          /* eventfd to write, or -1 */
-    int kick_fd;            /* eventfd the owner writes to send, or -1 */
+    int notify_fd;          /* pipe to write a byte to, or -1 */
+    int kick_fd;            /* pipe the owner writes to send, or -1 */
     void (*internal)(void *arg, uint32_t port);
     void *internal_arg;
     struct evtchn_kick *kick;   /* the event thread's watch on kick_fd */

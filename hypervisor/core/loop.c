@@ -25,15 +25,23 @@ struct work {
     struct work *next;
 };
 
+/*
+ * Handlers run with no loop lock held, so they may take any lock (and add
+ * or delete descriptors).  A deletion from another thread waits until the
+ * handler of that very descriptor is not running; deleted entries are freed
+ * at the end of the round, so events already fetched for them are skipped.
+ */
 struct loop {
     int epfd;
     int wake_fd;
-    /* Recursive: handlers may add and delete descriptors of their own loop. */
     pthread_mutex_t lock;
+    pthread_cond_t idle;            /* `running` went back to NULL */
     struct loop_fd *fds;
     struct loop_fd *graveyard;      /* deleted this round, freed after it */
+    struct loop_fd *running;        /* whose handler runs now */
     volatile bool stopping;
-    pthread_t thread;
+    pthread_t thread;               /* the thread running the loop */
+    bool thread_known;
     bool threaded;
 };
 
@@ -104,10 +112,13 @@ void loop_del(struct loop *l, int fd)
 
             epoll_ctl(l->epfd, EPOLL_CTL_DEL, fd, NULL);
             *pp = f->next;
-            /* Events already fetched for this fd in this round are skipped. */
             f->fn = NULL;
             f->next = l->graveyard;
             l->graveyard = f;
+            /* Unless its handler deletes it, let a running handler finish. */
+            while (l->running == f &&
+                   !(l->thread_known && pthread_equal(l->thread, pthread_self())))
+                pthread_cond_wait(&l->idle, &l->lock);
             break;
         }
     }
@@ -167,14 +178,11 @@ static void drain_wake(int fd, uint32_t events, void *arg)
 static struct loop *loop_new(loop_fd_fn on_wake)
 {
     struct loop *l = calloc(1, sizeof(*l));
-    pthread_mutexattr_t attr;
 
     if (!l)
         return NULL;
-    pthread_mutexattr_init(&attr);
-    pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_RECURSIVE);
-    pthread_mutex_init(&l->lock, &attr);
-    pthread_mutexattr_destroy(&attr);
+    pthread_mutex_init(&l->lock, NULL);
+    pthread_cond_init(&l->idle, NULL);
     l->epfd = epoll_create1(EPOLL_CLOEXEC);
     l->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     if (l->epfd < 0 || l->wake_fd < 0 || loop_add(l, l->wake_fd, EPOLLIN, on_wake, NULL) < 0)
@@ -193,6 +201,10 @@ static int loop_iterate(struct loop *l)
 {
     struct epoll_event evs[32];
 
+    pthread_mutex_lock(&l->lock);
+    l->thread = pthread_self();
+    l->thread_known = true;
+    pthread_mutex_unlock(&l->lock);
     while (!l->stopping) {
         int n = epoll_wait(l->epfd, evs, 32, -1);
 
@@ -205,9 +217,17 @@ static int loop_iterate(struct loop *l)
         pthread_mutex_lock(&l->lock);
         for (int i = 0; i < n; i++) {
             struct loop_fd *f = evs[i].data.ptr;
+            loop_fd_fn fn = f->fn;
+            void *arg = f->arg;
 
-            if (f->fn)
-                f->fn(f->fd, evs[i].events, f->arg);
+            if (!fn)
+                continue;
+            l->running = f;
+            pthread_mutex_unlock(&l->lock);
+            fn(f->fd, evs[i].events, arg);
+            pthread_mutex_lock(&l->lock);
+            l->running = NULL;
+            pthread_cond_broadcast(&l->idle);
         }
         while (l->graveyard) {
             struct loop_fd *f = l->graveyard;

@@ -20,8 +20,9 @@ static long register_vcpu_info(struct vcpu *v, struct vcpu *target, uint64_t arg
 
     if (rc < 0)
         return rc;
+    /* Misaligned, its atomics would split cache lines (and be undefined behaviour here). */
     if (r.rsvd != 0 || r.offset > HV_PAGE_SIZE - sizeof(struct vcpu_info) ||
-        r.mfn >= (1ull << (52 - HV_PAGE_SHIFT)))
+        (r.offset & (_Alignof(struct vcpu_info) - 1)) || r.mfn >= (1ull << (52 - HV_PAGE_SHIFT)))
         return -EINVAL;
     vi = gpa_ptr(d, (r.mfn << HV_PAGE_SHIFT) + r.offset, sizeof(*vi));
     if (!vi)

@@ -80,8 +80,11 @@ static int unxz(const uint8_t *in, size_t in_len, struct out *o)
     lzma_ret r;
     int rc = 0;
 
-    /* One stream: the kernel build appends the unpacked size after it. */
-    if (lzma_stream_decoder(&s, UINT64_MAX, 0) != LZMA_OK)
+    /*
+     * One stream: the kernel build appends the unpacked size after it.  The
+     * decoder's own memory is bounded too (kernels use small dictionaries).
+     */
+    if (lzma_stream_decoder(&s, 256u << 20, 0) != LZMA_OK)
         return -ENOMEM;
     s.next_in = in;
     s.avail_in = in_len;

@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
+#include <unistd.h>
 #include <sys/stat.h>
 
 #include <xen/hvm/start_info.h>
@@ -28,12 +28,11 @@ static int fail(char *err, size_t errlen, int rc, const char *fmt, ...)
     return rc;
 }
 
-/* Map a file the toolstack handed us, read-only, with its size checked. */
-static int map_file(int fd, const char *what, uint64_t max, const uint8_t **data, size_t *size,
-                    char *err, size_t errlen)
+/* The size of a file the toolstack handed us, checked. */
+static int file_size(int fd, const char *what, uint64_t max, size_t *size, char *err,
+                     size_t errlen)
 {
     struct stat st;
-    void *p;
 
     if (fstat(fd, &st) < 0)
         return fail(err, errlen, -errno, "cannot stat the %s: %s", what, strerror(errno));
@@ -44,11 +43,50 @@ static int map_file(int fd, const char *what, uint64_t max, const uint8_t **data
     if ((uint64_t)st.st_size > max)
         return fail(err, errlen, -EFBIG, "the %s is too large (%lld bytes, at most %llu)", what,
                     (long long)st.st_size, (unsigned long long)max);
-    p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-    if (p == MAP_FAILED)
-        return fail(err, errlen, -errno, "cannot map the %s: %s", what, strerror(errno));
-    *data = p;
     *size = (size_t)st.st_size;
+    return 0;
+}
+
+/*
+ * Read exactly size bytes.  Files are read, not mapped: a file the client
+ * truncates meanwhile then gives a short read and an error, not a SIGBUS.
+ */
+static int read_exact(int fd, const char *what, void *buf, size_t size, char *err, size_t errlen)
+{
+    uint8_t *p = buf;
+    size_t done = 0;
+
+    while (done < size) {
+        ssize_t n = pread(fd, p + done, size - done, (off_t)done);
+
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return fail(err, errlen, -errno, "cannot read the %s: %s", what, strerror(errno));
+        if (n == 0)
+            return fail(err, errlen, -EIO, "the %s changed while it was read", what);
+        done += (size_t)n;
+    }
+    return 0;
+}
+
+static int read_file(int fd, const char *what, uint64_t max, uint8_t **data, size_t *size,
+                     char *err, size_t errlen)
+{
+    uint8_t *buf;
+    int rc = file_size(fd, what, max, size, err, errlen);
+
+    if (rc < 0)
+        return rc;
+    buf = malloc(*size);
+    if (!buf)
+        return fail(err, errlen, -ENOMEM, "no memory to read the %s", what);
+    rc = read_exact(fd, what, buf, *size, err, errlen);
+    if (rc < 0) {
+        free(buf);
+        return rc;
+    }
+    *data = buf;
     return 0;
 }
 
@@ -91,9 +129,9 @@ int domain_build_pvh(struct domain *d, int kernel_fd, int ramdisk_fd, const char
                      struct lamina_ctl_domain_build_reply *out, char *err, size_t errlen)
 {
     uint64_t low_end = d->ram_pages << HV_PAGE_SHIFT;
-    const uint8_t *file = NULL, *kernel = NULL, *ramdisk = NULL;
-    size_t file_size = 0, kernel_size = 0, ramdisk_size = 0;
-    uint8_t *unpacked = NULL;
+    uint8_t *file = NULL, *unpacked = NULL;
+    const uint8_t *kernel = NULL;
+    size_t file_len = 0, kernel_size = 0, ramdisk_size = 0;
     size_t cmdline_len = strlen(cmdline) + 1;
     struct elf_info elf;
     struct hvm_start_info si;
@@ -113,13 +151,13 @@ int domain_build_pvh(struct domain *d, int kernel_fd, int ramdisk_fd, const char
         return fail(err, errlen, -E2BIG, "the command line is longer than %d bytes",
                     HV_CMDLINE_MAX - 1);
 
-    rc = map_file(kernel_fd, "kernel", HV_KERNEL_MAX, &file, &file_size, err, errlen);
+    rc = read_file(kernel_fd, "kernel", HV_KERNEL_MAX, &file, &file_len, err, errlen);
     if (rc < 0)
         return rc;
     kernel = file;
-    kernel_size = file_size;
-    if (bzimage_detect(file, file_size)) {
-        rc = bzimage_extract(file, file_size, &unpacked, &kernel_size, err, errlen);
+    kernel_size = file_len;
+    if (bzimage_detect(file, file_len)) {
+        rc = bzimage_extract(file, file_len, &unpacked, &kernel_size, err, errlen);
         if (rc < 0)
             goto out;
         kernel = unpacked;
@@ -162,7 +200,7 @@ int domain_build_pvh(struct domain *d, int kernel_fd, int ramdisk_fd, const char
     end = PAGE_ALIGN(cmd_gpa + cmdline_len);
 
     if (ramdisk_fd >= 0) {
-        rc = map_file(ramdisk_fd, "ramdisk", low_end, &ramdisk, &ramdisk_size, err, errlen);
+        rc = file_size(ramdisk_fd, "ramdisk", low_end, &ramdisk_size, err, errlen);
         if (rc < 0)
             goto out;
         rd_gpa = end;
@@ -171,13 +209,18 @@ int domain_build_pvh(struct domain *d, int kernel_fd, int ramdisk_fd, const char
     /* Leave the guest at least a quarter of its memory, and 1 MiB, to run in. */
     if (end > low_end || low_end - end < (low_end / 4 > (1u << 20) ? low_end / 4 : (1u << 20))) {
         rc = fail(err, errlen, -ENOMEM, "kernel%s and boot data need %llu KiB of the domain's "
-                  "%llu KiB: raise memory=", ramdisk ? ", ramdisk" : "",
+                  "%llu KiB: raise memory=", ramdisk_size ? ", ramdisk" : "",
                   (unsigned long long)(end >> 10), (unsigned long long)(low_end >> 10));
         goto out;
     }
-    if (ramdisk && (rc = copy_to_gpa(d, rd_gpa, ramdisk, ramdisk_size)) < 0) {
-        rc = fail(err, errlen, rc, "cannot load the ramdisk");
-        goto out;
+    if (ramdisk_size) {
+        /* Low RAM is one slot: the ramdisk is read straight into the guest. */
+        void *dst = gpa_ptr(d, rd_gpa, ramdisk_size);
+
+        rc = dst ? read_exact(ramdisk_fd, "ramdisk", dst, ramdisk_size, err, errlen)
+                 : fail(err, errlen, -EFAULT, "the ramdisk does not fit in low memory");
+        if (rc < 0)
+            goto out;
     }
 
     for (uint32_t i = 0; i < d->e820_nr; i++)
@@ -189,8 +232,8 @@ int domain_build_pvh(struct domain *d, int kernel_fd, int ramdisk_fd, const char
     memset(&si, 0, sizeof(si));
     si.magic = XEN_HVM_START_MAGIC_VALUE;
     si.version = 1;
-    si.nr_modules = ramdisk ? 1 : 0;
-    si.modlist_paddr = ramdisk ? mod_gpa : 0;
+    si.nr_modules = ramdisk_size ? 1 : 0;
+    si.modlist_paddr = ramdisk_size ? mod_gpa : 0;
     si.cmdline_paddr = cmd_gpa;
     si.memmap_paddr = mm_gpa;
     si.memmap_entries = d->e820_nr;
@@ -253,9 +296,6 @@ int domain_build_pvh(struct domain *d, int kernel_fd, int ramdisk_fd, const char
     rc = 0;
 out:
     free(unpacked);
-    if (file)
-        munmap((void *)file, file_size);
-    if (ramdisk)
-        munmap((void *)ramdisk, ramdisk_size);
+    free(file);
     return rc;
 }

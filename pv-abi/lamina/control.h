@@ -280,12 +280,16 @@ struct lamina_ctl_xen_version_reply {
  * a page holding dom0's struct shared_info, whose evtchn_pending and
  * evtchn_mask bitmaps are dom0's event state.  Map it read-write.
  *
- * LAMINA_CTL_OP_EVTCHN_BIND: bind a port, passing two eventfds: the first
- * the hypervisor writes when the port becomes pending while unmasked
- * (notify), the second the process writes to send on the port (kick).
- * The process takes an event by atomically setting the port's mask bit and
- * clearing its pending bit; it unmasks by clearing the mask bit and, if the
- * pending bit is then set, treating the port as pending again.
+ * LAMINA_CTL_OP_EVTCHN_BIND: bind a port, passing two pipe ends: first the
+ * write end of a pipe the hypervisor writes a byte to when the port becomes
+ * pending while unmasked (notify), then the read end of a pipe the process
+ * writes a byte to in order to send on the port (kick).  The hypervisor
+ * opens each pipe afresh, non-blocking, so nothing a process does to its
+ * own descriptors can make the hypervisor wait; a full pipe just means a
+ * wake-up is already on its way.  The process takes an event by atomically
+ * setting the port's mask bit and clearing its pending bit; it unmasks by
+ * clearing the mask bit and, if the pending bit is then set, treating the
+ * port as pending again.
  */
 enum lamina_evtchn_bind_kind {
     LAMINA_EVTCHN_BIND_UNBOUND = 1,     /* alloc_unbound for remote_domid */

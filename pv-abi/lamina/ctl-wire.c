@@ -98,9 +98,9 @@ int lamina_ctl_recv(int sock, struct lamina_ctl_msg *msg, int flags)
     do {
         n = recvmsg(sock, &mh, flags | MSG_CMSG_CLOEXEC);
     } while (n < 0 && errno == EINTR);
-    if (n <= 0) {
+    if (n < 0) {
         free(buf);
-        return n == 0 ? 0 : -errno;
+        return -errno;
     }
 
     /* Collect every descriptor first, so that none leaks on a bad packet. */
@@ -121,6 +121,13 @@ int lamina_ctl_recv(int sock, struct lamina_ctl_msg *msg, int flags)
                 err = -EPROTO;
             }
         }
+    }
+    if (n == 0) {
+        /* End of stream, or an empty packet: either way nothing to keep. */
+        close_fds(msg->fds, msg->nfds);
+        free(buf);
+        memset(msg, 0, sizeof(*msg));
+        return 0;
     }
     if (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC))
         err = -EPROTO;
