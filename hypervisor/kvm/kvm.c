@@ -35,6 +35,7 @@ struct arch_vcpu {
     uint32_t tsc_khz;
     uint64_t tsc_offset;
     bool kick_ready;            /* SIG_KICK unblocked on the vCPU thread */
+    bool xen_hcall;             /* the exit being served is KVM_EXIT_XEN */
     struct vcpu_exit *pending_msr;
     char why[128];
 };
@@ -180,6 +181,23 @@ int arch_domain_init(struct domain *d)
         if (ioctl(a->vm_fd, KVM_X86_SET_MSR_FILTER, &filter) < 0)
             return -errno;
     }
+#ifdef KVM_CAP_XEN_HVM
+    /*
+     * With KVM's Xen support, `vmcall`/`vmmcall` from the guest (which stock
+     * Linux uses instead of the hypercall page) exit to us as KVM_EXIT_XEN.
+     * The hypercall page itself stays ours (the filter above wins), so every
+     * guest sees the same page on every KVM.
+     */
+    if (xen_intercept) {
+        struct kvm_xen_hvm_config xc = {
+            .flags = KVM_XEN_HVM_CONFIG_INTERCEPT_HCALL,
+            .msr = XEN_HYPERCALL_MSR,
+        };
+
+        if (ioctl(a->vm_fd, KVM_XEN_HVM_CONFIG, &xc) < 0)
+            return -errno;
+    }
+#endif
     return 0;
 }
 
@@ -491,6 +509,7 @@ int arch_vcpu_run(struct vcpu *v, struct vcpu_exit *e)
         a->pending_msr = NULL;
     }
     run->kvm_valid_regs = KVM_SYNC_X86_REGS | KVM_SYNC_X86_SREGS;
+again:
     r = ioctl(a->fd, KVM_RUN, 0);
     run->kvm_dirty_regs = 0;
     if (r < 0) {
@@ -505,7 +524,26 @@ int arch_vcpu_run(struct vcpu *v, struct vcpu_exit *e)
         return 0;
     }
 
+    a->xen_hcall = false;
     switch (run->exit_reason) {
+#ifdef KVM_CAP_XEN_HVM
+    case KVM_EXIT_XEN:
+        if (run->xen.type != KVM_EXIT_XEN_HCALL) {
+            snprintf(a->why, sizeof(a->why), "unexpected Xen exit type %u", run->xen.type);
+            break;
+        }
+        if (run->xen.u.hcall.cpl != 0) {
+            /* Hypercalls belong to the guest kernel, as on Xen. */
+            run->xen.u.hcall.result = (uint64_t)-EPERM;
+            goto again;
+        }
+        e->kind = VEXIT_HYPERCALL;
+        e->u.hypercall.nr = run->xen.u.hcall.input;
+        for (int i = 0; i < 6; i++)
+            e->u.hypercall.args[i] = run->xen.u.hcall.params[i];
+        a->xen_hcall = true;
+        return 0;
+#endif
     case KVM_EXIT_IO: {
         uint8_t *data = (uint8_t *)run + run->io.data_offset;
         bool out = run->io.direction == KVM_EXIT_IO_OUT;
@@ -589,6 +627,12 @@ void arch_vcpu_set_hypercall_result(struct vcpu *v, uint64_t ret)
 {
     struct kvm_run *run = v->arch->run;
 
+#ifdef KVM_CAP_XEN_HVM
+    if (v->arch->xen_hcall) {
+        run->xen.u.hcall.result = ret;      /* KVM puts it in rax */
+        return;
+    }
+#endif
     run->s.regs.regs.rax = ret;
     run->kvm_dirty_regs |= KVM_SYNC_X86_REGS;
 }

@@ -9,6 +9,15 @@ tests_nested_kvm_probe_SOURCES = tests/nested/kvm-probe.c
 tests_nested_kvm_probe_CFLAGS = $(WARN_CFLAGS)
 tests_nested_kvm_probe_LDFLAGS = -all-static
 
+# A guest making hypercalls with vmcall, as stock Linux does: it needs KVM's
+# Xen intercept, so it only runs in the test host.
+check_PROGRAMS += tests/nested/vmcall-guest
+tests_nested_vmcall_guest_SOURCES = tests/nested/vmcall-guest.S
+tests_nested_vmcall_guest_CCASFLAGS = $(GUEST_ALL_CFLAGS)
+tests_nested_vmcall_guest_LINK = $(CCLD) $(GUEST_LDFLAGS) \
+	-Wl,--no-warn-rwx-segments -Wl,-T,$(srcdir)/tests/nested/vmcall-guest.ld -o $@
+EXTRA_tests_nested_vmcall_guest_DEPENDENCIES = $(srcdir)/tests/nested/vmcall-guest.ld
+
 TESTS += tests/nested/nested.sh
 CLEANFILES += tests/nested/nested-serial.log tests/nested/qemu-install.log
 EXTRA_DIST += \
@@ -19,4 +28,7 @@ EXTRA_DIST += \
 	tests/nested/scenarios/10-kvm.sh \
 	tests/nested/scenarios/20-hello.sh \
 	tests/nested/scenarios/30-selftest.sh \
+	tests/nested/scenarios/40-vmcall.sh \
+	tests/nested/vmcall-guest.cfg \
+	tests/nested/vmcall-guest.ld \
 	docs/testing-nested.md

@@ -1,6 +1,6 @@
 # 20-hello.sh: nested scenario: the guest-kit hello example on lamina-hv over the standard KVM.
 # SPDX-License-Identifier: MIT
-# needs: hypervisor/lamina-hv dom0-tools/lamina
+# needs: hypervisor/lamina-hv dom0-tools/lamina dom0-tools/xenstored/lamina-xenstored
 # needs: guest-kit/examples/hello/hello guest-kit/examples/hello/hello.cfg
 # timeout: 120
 . /lib/nested/lib.sh

@@ -1,6 +1,7 @@
 # 30-selftest.sh: nested scenario: the guest-kit self-test guest passes over the standard KVM.
 # SPDX-License-Identifier: MIT
-# needs: hypervisor/lamina-hv dom0-tools/lamina guest-kit/tests/selftest
+# needs: hypervisor/lamina-hv dom0-tools/lamina dom0-tools/xenstored/lamina-xenstored
+# needs: guest-kit/tests/selftest
 # timeout: 120
 . /lib/nested/lib.sh
 
