@@ -5,7 +5,7 @@ set -e
 
 LAMINA_DEB_PACKAGES="build-essential autoconf automake libtool pkg-config
     libyajl-dev uuid-dev check linux-libc-dev liblzma-dev zlib1g-dev libzstd-dev
-    libxen-dev xenstore-utils"
+    libxen-dev xenstore-utils liburing-dev"
 
 lamina_install_deps() {
     missing=

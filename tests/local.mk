@@ -7,3 +7,4 @@ include $(srcdir)/tests/unit/hv.mk
 include $(srcdir)/tests/bench/local.mk
 include $(srcdir)/tests/nested/local.mk
 include $(srcdir)/tests/fuzz/local.mk
+include $(srcdir)/tests/blkback/local.mk

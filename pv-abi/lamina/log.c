@@ -1,28 +1,34 @@
 /* log.c: the log of Lamina's host programs: timestamped lines to a file or stderr. */
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <lamina/log.h>
 
-static FILE *log_file;
+/*
+ * Each message is formatted whole and written with one write() to a file
+ * opened O_APPEND, so threads and processes sharing a log (a daemon and
+ * its workers) never interleave within a line.
+ */
+static int log_fd = -1;
 static enum log_level log_level = LOG_INFO;
 
 int log_open(const char *path)
 {
-    FILE *f = NULL;
+    int fd = -1;
 
     if (path) {
-        f = fopen(path, "ae");
-        if (!f)
+        fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+        if (fd < 0)
             return -errno;
-        setvbuf(f, NULL, _IOLBF, 0);
     }
-    if (log_file)
-        fclose(log_file);
-    log_file = f;
+    if (log_fd >= 0)
+        close(log_fd);
+    log_fd = fd;
     return 0;
 }
 
@@ -39,23 +45,29 @@ enum log_level log_get_level(void)
 void log_msg(enum log_level level, const char *fmt, ...)
 {
     static const char *const names[] = { "error", "warning", "info", "debug" };
-    FILE *f = log_file ? log_file : stderr;
+    char line[1024];
     struct timespec ts;
     struct tm tm;
-    char stamp[32];
+    size_t len;
     va_list ap;
+    int n;
 
     if (level > log_level)
         return;
     clock_gettime(CLOCK_REALTIME, &ts);
     localtime_r(&ts.tv_sec, &tm);
-    strftime(stamp, sizeof(stamp), "%Y-%m-%d %H:%M:%S", &tm);
-    /* One line at a time, whichever thread writes. */
-    flockfile(f);
-    fprintf(f, "%s.%03ld %s: ", stamp, ts.tv_nsec / 1000000, names[level]);
+    len = strftime(line, sizeof(line), "%Y-%m-%d %H:%M:%S", &tm);
+    n = snprintf(line + len, sizeof(line) - len, ".%03ld %s: ", ts.tv_nsec / 1000000,
+                 names[level]);
+    len += n > 0 ? (size_t)n : 0;
     va_start(ap, fmt);
-    vfprintf(f, fmt, ap);
+    n = vsnprintf(line + len, sizeof(line) - len, fmt, ap);
     va_end(ap);
-    fputc('\n', f);
-    funlockfile(f);
+    len += n > 0 ? (size_t)n : 0;
+    if (len > sizeof(line) - 2)
+        len = sizeof(line) - 2;     /* a long message is cut, the line still ends */
+    line[len++] = '\n';
+    if (write(log_fd >= 0 ? log_fd : STDERR_FILENO, line, len) < 0) {
+        /* Nowhere left to report a failing log. */
+    }
 }

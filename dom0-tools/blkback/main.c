@@ -1,0 +1,375 @@
+/* main.c: lamina-blkback, the block backend: options, daemon start-up, per-device workers. */
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <lamina/ctl-wire.h>
+#include <xenctrl.h>
+#include <xenstore.h>
+
+#include "engine.h"
+#include <lamina/daemon.h>
+#include <lamina/log.h>
+#include "supervisor.h"
+#include "transport.h"
+#include "vbd.h"
+
+struct options {
+    bool foreground, verbose, direct;
+    const char *log_path;
+    const char *xenstore;
+    const char *device;
+    unsigned int max_queues, max_ring_order, max_indirect, max_persistent;
+    /* Options as given, for the workers. */
+    char *worker_args[24];
+    unsigned int nworker_args;
+};
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "Usage: lamina-blkback [OPTIONS]\n"
+            "Serve guests' virtual block devices (Xen blkif) from raw images and block\n"
+            "devices: every device the toolstack adds under %s.\n"
+            "\n"
+            "  -F, --foreground           stay in the foreground (log to stderr unless --log)\n"
+            "  -l, --log FILE             log to FILE (default: $LAMINA_LOGDIR/blkback.log)\n"
+            "  -v, --verbose              log debug messages\n"
+            "  -s, --xenstore SOCKET      lamina-xenstored's socket (default: $XENSTORED_PATH,\n"
+            "                             else the standard path)\n"
+            "  -d, --device DOMID/DEVID   serve this one device in the foreground and exit when\n"
+            "                             it is gone (what the daemon runs for each device)\n"
+            "  -q, --max-queues N         queues (rings) per device (default: CPUs, at most %d)\n"
+            "      --max-ring-order N     max-ring-page-order offered (0-%d, default %d)\n"
+            "      --max-indirect N       segments per indirect request (0-%u, default 256)\n"
+            "      --max-persistent N     grants kept mapped per queue (0 disables\n"
+            "                             feature-persistent; default 1056)\n"
+            "      --no-direct            never use O_DIRECT on backing stores\n"
+            "  -h, --help                 show this help\n"
+            "  -V, --version              show the version\n"
+            "\n"
+            "Without -F and -d, lamina-blkback detaches and its first process exits 0 once\n"
+            "the daemon watches xenstore (also when a daemon is already running), or 1\n"
+            "with a message if start-up failed.\n"
+            "Environment: LAMINA_RUNDIR (pid and lock files; default %s),\n"
+            "             LAMINA_LOGDIR (log; default %s), XENSTORED_PATH.\n",
+            VBD_BACKEND_ROOT, VBD_MAX_QUEUES, BLK_MAX_RING_ORDER, BLK_MAX_RING_ORDER,
+            (unsigned int)BLK_MAX_INDIRECT_SEGMENTS, LAMINA_RUNDIR, LAMINA_LOGDIR);
+}
+
+static bool parse_num(const char *s, unsigned int max, unsigned int *out)
+{
+    char *end;
+    unsigned long v;
+
+    errno = 0;
+    v = strtoul(s, &end, 10);
+    if (errno || end == s || *end || v > max || *s == '-')
+        return false;
+    *out = (unsigned int)v;
+    return true;
+}
+
+static void add_worker_arg(struct options *o, const char *a)
+{
+    if (o->nworker_args < sizeof(o->worker_args) / sizeof(o->worker_args[0]) - 1)
+        o->worker_args[o->nworker_args++] = (char *)a;
+}
+
+static int parse_options(int argc, char **argv, struct options *o)
+{
+    enum { OPT_RING = 256, OPT_INDIRECT, OPT_PERSISTENT, OPT_NO_DIRECT };
+    static const struct option opts[] = {
+        { "foreground", no_argument, NULL, 'F' },
+        { "log", required_argument, NULL, 'l' },
+        { "verbose", no_argument, NULL, 'v' },
+        { "xenstore", required_argument, NULL, 's' },
+        { "device", required_argument, NULL, 'd' },
+        { "max-queues", required_argument, NULL, 'q' },
+        { "max-ring-order", required_argument, NULL, OPT_RING },
+        { "max-indirect", required_argument, NULL, OPT_INDIRECT },
+        { "max-persistent", required_argument, NULL, OPT_PERSISTENT },
+        { "no-direct", no_argument, NULL, OPT_NO_DIRECT },
+        { "help", no_argument, NULL, 'h' },
+        { "version", no_argument, NULL, 'V' },
+        { NULL, 0, NULL, 0 },
+    };
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    int c;
+
+    o->direct = true;
+    o->max_queues = cpus < 1 ? 1 : cpus > VBD_MAX_QUEUES ? VBD_MAX_QUEUES : (unsigned int)cpus;
+    o->max_ring_order = BLK_MAX_RING_ORDER;
+    o->max_indirect = 256;
+    o->max_persistent = 1056;
+    while ((c = getopt_long(argc, argv, "Fl:vs:d:q:hV", opts, NULL)) != -1) {
+        bool ok = true;
+
+        switch (c) {
+        case 'F':
+            o->foreground = true;
+            break;
+        case 'l':
+            o->log_path = optarg;
+            break;
+        case 'v':
+            o->verbose = true;
+            add_worker_arg(o, "-v");
+            break;
+        case 's':
+            o->xenstore = optarg;
+            break;
+        case 'd':
+            o->device = optarg;
+            break;
+        case 'q':
+            ok = parse_num(optarg, VBD_MAX_QUEUES, &o->max_queues) && o->max_queues > 0;
+            add_worker_arg(o, "-q");
+            add_worker_arg(o, optarg);
+            break;
+        case OPT_RING:
+            ok = parse_num(optarg, BLK_MAX_RING_ORDER, &o->max_ring_order);
+            add_worker_arg(o, "--max-ring-order");
+            add_worker_arg(o, optarg);
+            break;
+        case OPT_INDIRECT:
+            ok = parse_num(optarg, BLK_MAX_INDIRECT_SEGMENTS, &o->max_indirect);
+            add_worker_arg(o, "--max-indirect");
+            add_worker_arg(o, optarg);
+            break;
+        case OPT_PERSISTENT:
+            ok = parse_num(optarg, 1u << 20, &o->max_persistent);
+            add_worker_arg(o, "--max-persistent");
+            add_worker_arg(o, optarg);
+            break;
+        case OPT_NO_DIRECT:
+            o->direct = false;
+            add_worker_arg(o, "--no-direct");
+            break;
+        case 'h':
+            usage(stdout);
+            exit(0);
+        case 'V':
+            printf("lamina-blkback %s\n", PACKAGE_VERSION);
+            exit(0);
+        default:
+            usage(stderr);
+            return -EINVAL;
+        }
+        if (!ok) {
+            fprintf(stderr, "lamina-blkback: bad value '%s' for --%s (see --help)\n", optarg,
+                    c == 'q' ? "max-queues" : c == OPT_RING ? "max-ring-order"
+                    : c == OPT_INDIRECT ? "max-indirect" : "max-persistent");
+            return -EINVAL;
+        }
+    }
+    if (optind != argc) {
+        fprintf(stderr, "lamina-blkback: unexpected argument '%s' (see --help)\n", argv[optind]);
+        return -EINVAL;
+    }
+    return 0;
+}
+
+/* SIGTERM, SIGINT, SIGHUP (and SIGCHLD for the daemon) arrive on a descriptor. */
+static int signal_fd(bool children)
+{
+    sigset_t set;
+
+    signal(SIGPIPE, SIG_IGN);
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGHUP);
+    if (children)
+        sigaddset(&set, SIGCHLD);
+    if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
+        return -errno;
+    return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+}
+
+static int domain_alive(void *arg, uint32_t domid)
+{
+    xc_interface **xch = arg;
+    xc_domaininfo_t info;
+
+    /* The hypervisor may start after us: connect when first needed. */
+    if (!*xch)
+        *xch = xc_interface_open(NULL, NULL, 0);
+    if (!*xch)
+        return -1;
+    if (xc_domain_getinfo_single(*xch, domid, &info) < 0) {
+        if (errno == ESRCH)
+            return 0;
+        /* A broken connection: try a new one next time. */
+        xc_interface_close(*xch);
+        *xch = NULL;
+        return -1;
+    }
+    return (info.flags & XEN_DOMINF_dying) ? 0 : 1;
+}
+
+static int run_worker(const struct options *o)
+{
+    unsigned int domid, devid;
+    char *slash;
+    xc_interface *xch = NULL;
+    struct vbd_env env;
+    enum vbd_result r;
+    int lock, rc;
+
+    slash = strchr(o->device, '/');
+    if (!slash || (*slash = '\0', !parse_num(o->device, UINT32_MAX, &domid)) ||
+        !parse_num(slash + 1, UINT32_MAX, &devid)) {
+        fprintf(stderr, "lamina-blkback: --device wants DOMID/DEVID, e.g. 1/51712\n");
+        return 1;
+    }
+    if (o->log_path && (rc = log_open(o->log_path)) < 0) {
+        fprintf(stderr, "lamina-blkback: cannot open log %s: %s\n", o->log_path, strerror(-rc));
+        return 1;
+    }
+    if ((rc = mkdir_p(lamina_rundir(), 0700)) < 0) {
+        log_err("cannot create %s: %s", lamina_rundir(), strerror(-rc));
+        return 1;
+    }
+    lock = vbd_lock(domid, devid);
+    if (lock == -EBUSY) {
+        log_info("already served by another process");
+        return 0;
+    }
+    if (lock < 0) {
+        log_err("cannot lock the device in %s/blkback: %s", lamina_rundir(), strerror(-lock));
+        return 1;
+    }
+    memset(&env, 0, sizeof(env));
+    env.stop_fd = signal_fd(false);
+    env.xs = xs_open(0);
+    if (env.stop_fd < 0 || !env.xs) {
+        log_err("cannot connect to xenstored at %s: %s (is lamina-xenstored running?)",
+                xs_daemon_socket(), strerror(errno));
+        return 1;
+    }
+    env.transport = blk_transport_xen;
+    env.domain_alive = domain_alive;
+    env.alive_arg = &xch;
+    env.cfg = (struct vbd_config){
+        .max_queues = o->max_queues,
+        .max_ring_order = o->max_ring_order,
+        .max_indirect_segments = o->max_indirect,
+        .max_persistent = o->max_persistent,
+        .allow_direct = o->direct,
+    };
+    log_debug("serving (pid %d)", (int)getpid());
+    r = vbd_serve(&env, domid, devid);
+    xs_close(env.xs);
+    if (xch)
+        xc_interface_close(xch);
+    close(lock);
+    return (int)r;
+}
+
+static int run_daemon(struct options *o)
+{
+    char pid_path[PATH_MAX], log_path[PATH_MAX], self[PATH_MAX];
+    struct supervisor_config cfg = { 0 };
+    struct xs_handle *xs;
+    int pid_fd, rc;
+    ssize_t n;
+
+    n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+    if (n <= 0) {
+        fprintf(stderr, "lamina-blkback: cannot find my own executable: %s\n", strerror(errno));
+        return 1;
+    }
+    self[n] = '\0';
+    if (!o->foreground && (rc = daemon_detach()) < 0) {
+        fprintf(stderr, "lamina-blkback: cannot detach: %s\n", strerror(-rc));
+        return 1;
+    }
+    if ((rc = mkdir_p(lamina_rundir(), 0700)) < 0) {
+        fprintf(stderr, "lamina-blkback: cannot create %s: %s\n", lamina_rundir(), strerror(-rc));
+        return 1;
+    }
+    snprintf(pid_path, sizeof(pid_path), "%s/lamina-blkback.pid", lamina_rundir());
+    pid_fd = open(pid_path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (pid_fd < 0) {
+        fprintf(stderr, "lamina-blkback: cannot open %s: %s\n", pid_path, strerror(errno));
+        return 1;
+    }
+    if (flock(pid_fd, LOCK_EX | LOCK_NB) < 0) {
+        /* Starting on demand is idempotent: one daemon serves everything. */
+        if (o->foreground)
+            fprintf(stderr, "lamina-blkback: already running (see %s)\n", pid_path);
+        daemon_ready(0);
+        return o->foreground ? 1 : 0;
+    }
+    if (!o->log_path && !o->foreground) {
+        if ((rc = mkdir_p(lamina_logdir(), 0750)) < 0) {
+            fprintf(stderr, "lamina-blkback: cannot create %s: %s\n", lamina_logdir(),
+                    strerror(-rc));
+            return 1;
+        }
+        snprintf(log_path, sizeof(log_path), "%s/blkback.log", lamina_logdir());
+        o->log_path = log_path;
+    }
+    if (o->log_path) {
+        if ((rc = log_open(o->log_path)) < 0) {
+            fprintf(stderr, "lamina-blkback: cannot open log %s: %s\n", o->log_path,
+                    strerror(-rc));
+            return 1;
+        }
+        add_worker_arg(o, "-l");
+        add_worker_arg(o, o->log_path);
+    }
+    cfg.signal_fd = signal_fd(true);
+    if (cfg.signal_fd < 0) {
+        fprintf(stderr, "lamina-blkback: cannot set up signals: %s\n", strerror(errno));
+        return 1;
+    }
+    xs = xs_open(0);
+    if (!xs || !xs_watch(xs, VBD_BACKEND_ROOT, "vbd")) {
+        fprintf(stderr, "lamina-blkback: cannot watch %s in xenstored at %s: %s "
+                "(is lamina-xenstored running?)\n", VBD_BACKEND_ROOT, xs_daemon_socket(),
+                strerror(errno));
+        return 1;
+    }
+    if (ftruncate(pid_fd, 0) == 0)
+        dprintf(pid_fd, "%d\n", (int)getpid());
+    log_info("lamina-blkback %s serving %s (pid %d)", PACKAGE_VERSION, VBD_BACKEND_ROOT,
+             (int)getpid());
+    cfg.self = self;
+    cfg.worker_args = o->worker_args;
+    daemon_ready(0);
+    rc = supervisor_run(xs, &cfg);
+    xs_close(xs);
+    unlink(pid_path);
+    close(pid_fd);
+    log_info("lamina-blkback stopped");
+    return rc < 0 ? 1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+    struct options o;
+
+    memset(&o, 0, sizeof(o));
+    if (parse_options(argc, argv, &o) < 0)
+        return 1;
+    if (o.xenstore)
+        setenv("XENSTORED_PATH", o.xenstore, 1);
+    if (o.verbose)
+        log_set_level(LOG_DEBUG);
+    if (o.device)
+        return run_worker(&o);
+    return run_daemon(&o);
+}
