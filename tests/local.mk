@@ -8,3 +8,4 @@ include $(srcdir)/tests/bench/local.mk
 include $(srcdir)/tests/nested/local.mk
 include $(srcdir)/tests/fuzz/local.mk
 include $(srcdir)/tests/blkback/local.mk
+EXTRA_DIST += tests/stop-daemons.sh

@@ -66,7 +66,11 @@ int cli_domain_build(xc_interface *xch, const struct domcfg *dc, const char *jso
                     dc->name, id, id);
         goto out;
     }
-    if (cli_domtree_create(dc, id, &bi) < 0) {
+    rc = cli_domtree_create(dc, id, &bi);
+    for (size_t i = 0; rc == 0 && i < dc->ndisks; i++)
+        rc = cli_vbd_add(id, dc->disks[i]);
+    if (rc < 0) {
+        rc = -1;
         if (xc_domain_destroy(xch, id) < 0)
             cli_err("could not destroy the half-built domain '%s' (id %u): run 'lamina destroy %u'",
                     dc->name, id, id);

@@ -101,6 +101,10 @@ int cli_domtree_create(const struct domcfg *dc, uint32_t domid, const struct lam
 /* Remove them (uuid NULL: only /local/domain/<id>); quiet if xenstored is gone. */
 void cli_domtree_remove(uint32_t domid, const uint8_t uuid[16]);
 
+/* block.c: disks (vbd), as libxl sets them up. */
+/* Add a disk (a canonical diskspec) to a domain and wait for the backend. */
+int cli_vbd_add(uint32_t domid, const char *spec);
+
 /* monitor.c: fork the background process that restarts the domain on reboot. */
 int cli_monitor_spawn(xc_interface *xch, const char *name, uint32_t domid);
 
@@ -113,6 +117,9 @@ int cmd_unpause(int argc, char **argv);
 int cmd_destroy(int argc, char **argv);
 int cmd_shutdown(int argc, char **argv);
 int cmd_reboot(int argc, char **argv);
+int cmd_block_attach(int argc, char **argv);
+int cmd_block_detach(int argc, char **argv);
+int cmd_block_list(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int cmd_help(int argc, char **argv);
 

@@ -219,6 +219,9 @@ void cli_domtree_remove(uint32_t domid, const uint8_t uuid[16])
         return;     /* nothing to clean without xenstored */
     snprintf(path, sizeof(path), "/local/domain/%u", domid);
     xs_rm(xs, XBT_NULL, path);
+    /* The backends' side of its devices (their workers stop when it goes). */
+    snprintf(path, sizeof(path), "/local/domain/0/backend/vbd/%u", domid);
+    xs_rm(xs, XBT_NULL, path);
     if (uuid) {
         char str[37];
 

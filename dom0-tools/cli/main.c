@@ -29,6 +29,11 @@ static const struct cli_command commands[] = {
       "  -F   force: if the guest has no PV control interface (or, with -w, has not\n"
       "       shut down after -t seconds, default 60), the hypervisor powers it off\n"
       "  -t   with -w: give up (or, with -F, force) after SECONDS\n" },
+    { "block-attach", cmd_block_attach, "<domain> <diskspec>",
+      "attach a disk to a running domain (xl's disk syntax, see lamina.cfg(5))", NULL },
+    { "block-detach", cmd_block_detach, "<domain> <vdev|devid>",
+      "detach a disk from a domain", NULL },
+    { "block-list", cmd_block_list, "<domain>", "list a domain's disks (xl's columns)", NULL },
     { "reboot", cmd_reboot, "[-w] [-F] [-t SECONDS] <domain>",
       "ask a domain to reboot (its on_reboot action follows)",
       "  -w   wait until the domain has gone down\n"

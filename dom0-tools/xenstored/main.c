@@ -50,7 +50,8 @@ static void usage(FILE *f)
             "Serve the xenstore database to dom0 tools (UNIX socket) and guests (rings).\n"
             "\n"
             "  -F, --foreground        stay in the foreground (log to stderr unless --log)\n"
-            "  -p, --pid-file FILE     write the daemon's pid to FILE\n"
+            "  -p, --pid-file FILE     write the daemon's pid to FILE (detached, the default\n"
+            "                          is xenstored.pid beside the socket)\n"
             "  -s, --socket PATH       listen on PATH (default: $XENSTORED_PATH, else\n"
             "                          $XENSTORED_RUNDIR/socket, else %s)\n"
             "  -l, --log FILE          log to FILE (default when detached:\n"
@@ -253,7 +254,7 @@ static void raise_fd_limit(void)
     }
 }
 
-static int start(const struct options *o)
+static int start(struct options *o)
 {
     const char *sock = o->socket_path ? o->socket_path : xs_daemon_socket();
     const char *log_path = o->log_path;
@@ -292,6 +293,13 @@ static int start(const struct options *o)
         else
             fprintf(stderr, "lamina-xenstored: cannot listen on %s: %s\n", sock, strerror(-rc));
         return rc;
+    }
+    /* Detached, it always says where it is, so that it can be stopped by pid. */
+    if (!o->pid_file && !o->foreground) {
+        static char default_pid[4200];
+
+        snprintf(default_pid, sizeof(default_pid), "%s/xenstored.pid", xs_daemon_rundir());
+        o->pid_file = default_pid;
     }
     if (o->pid_file && (rc = write_pid_file(o->pid_file)) < 0) {
         fprintf(stderr, "lamina-xenstored: cannot write %s: %s\n", o->pid_file, strerror(-rc));

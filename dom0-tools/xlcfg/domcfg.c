@@ -13,6 +13,7 @@
 #include <yajl/yajl_gen.h>
 #include <yajl/yajl_tree.h>
 
+#include "diskspec.h"
 #include "domcfg.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -462,6 +463,53 @@ static int apply_action(struct build *b, const struct key_handler *h, const stru
     return 0;
 }
 
+/* One item of disk = [ ... ]: an xl DISKSPEC, kept in canonical form. */
+static int apply_disk(struct build *b, const struct key_handler *h, const struct where *w,
+                      const struct scalar *v)
+{
+    struct diskspec *d = malloc(sizeof(*d));
+    char err[256], *target = NULL, *canon, **grown;
+    int rc;
+
+    if (!d)
+        return nomem(b);
+    rc = check_text(b, w, h->key, v->string, DOMCFG_PATH_MAX);
+    if (!rc && diskspec_parse(v->string, d, err, sizeof(err)) < 0)
+        rc = bad(b, w, "disk '%.80s': %s", v->string, err);
+    if (!rc && d->target[0]) {
+        rc = resolve_path(b, w, "disk target", d->target, &target);
+        if (!rc && strlen(target) >= sizeof(d->target))
+            rc = bad(b, w, "disk target '%.80s' is too long once made absolute", d->target);
+        if (!rc)
+            strcpy(d->target, target);
+    }
+    for (size_t i = 0; !rc && i < b->dc->ndisks; i++) {
+        struct diskspec other;
+
+        if (diskspec_parse(b->dc->disks[i], &other, err, sizeof(err)) == 0 &&
+            other.devid == d->devid)
+            rc = bad(b, w, "disk '%.80s': vdev %s is already used by another disk", v->string,
+                     d->vdev);
+    }
+    if (!rc && b->dc->ndisks == DOMCFG_DISKS_MAX)
+        rc = bad(b, w, "too many disks (at most %d)", DOMCFG_DISKS_MAX);
+    if (!rc) {
+        canon = malloc(DOMCFG_PATH_MAX + 128);
+        grown = realloc(b->dc->disks, (b->dc->ndisks + 1) * sizeof(*grown));
+        if (grown)
+            b->dc->disks = grown;
+        if (!canon || !grown || diskspec_format(d, canon, DOMCFG_PATH_MAX + 128) < 0) {
+            free(canon);
+            rc = nomem(b);
+        } else {
+            b->dc->disks[b->dc->ndisks++] = canon;
+        }
+    }
+    free(target);
+    free(d);
+    return rc;
+}
+
 #define SUPPORTED(k, t, fn, fl) { .key = (k), .type = (t), .apply = (fn), .flags = (fl) }
 #define FIELD(k, t, fn, f, fl) \
     { .key = (k), .type = (t), .apply = (fn), .field = offsetof(struct domcfg, f), .flags = (fl) }
@@ -487,7 +535,7 @@ static const struct key_handler keys[] = {
     FIELD("on_watchdog", XLCFG_STRING, apply_action, on_watchdog, IN_JSON),
 
     /* Devices. */
-    LATER("disk", XLCFG_LIST),
+    SUPPORTED("disk", XLCFG_LIST, apply_disk, IN_JSON | JSON_OPTIONAL),
     LATER("vif", XLCFG_LIST),
     LATER("vfb", XLCFG_LIST),
     LATER("vkb", XLCFG_LIST),
@@ -743,6 +791,24 @@ static int apply_setting(struct build *b, const struct key_handler *h,
     if (rc) {
         return rc;
     }
+    if (h->type == XLCFG_LIST) {
+        /* Each item on its own, with its own position for messages. */
+        for (size_t i = 0; i < s->value.u.list.count; i++) {
+            const struct xlcfg_value *item = &s->value.u.list.items[i];
+            struct where iw = { .pos = &item->pos };
+
+            if (item->type != XLCFG_STRING) {
+                return bad(b, &iw, "'%s' items must be strings, got %s", h->key,
+                           xlcfg_type_name(item->type));
+            }
+            v.string = item->u.string;
+            rc = h->apply(b, h, &iw, &v);
+            if (rc) {
+                return rc;
+            }
+        }
+        return 0;
+    }
     if (h->type == XLCFG_STRING) {
         v.string = s->value.u.string;
     } else {
@@ -833,6 +899,10 @@ void domcfg_free(struct domcfg *dc)
     free(dc->kernel);
     free(dc->ramdisk);
     free(dc->cmdline);
+    for (size_t i = 0; i < dc->ndisks; i++) {
+        free(dc->disks[i]);
+    }
+    free(dc->disks);
     memset(dc, 0, sizeof(*dc));
 }
 
@@ -851,6 +921,19 @@ static int gen_pair(yajl_gen g, const char *key, const char *value)
 static int gen_number(yajl_gen g, const char *key, long long value)
 {
     return gen_string(g, key) || yajl_gen_integer(g, value) != yajl_gen_status_ok ? -1 : 0;
+}
+
+static int gen_string_array(yajl_gen g, const char *key, char *const *items, size_t n)
+{
+    if (gen_string(g, key) || yajl_gen_array_open(g) != yajl_gen_status_ok) {
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (gen_string(g, items[i])) {
+            return -1;
+        }
+    }
+    return yajl_gen_array_close(g) == yajl_gen_status_ok ? 0 : -1;
 }
 
 int domcfg_to_json(const struct domcfg *dc, char **json)
@@ -892,6 +975,7 @@ int domcfg_to_json(const struct domcfg *dc, char **json)
               gen_pair(g, "on_reboot", domcfg_action_name(dc->on_reboot)) ||
               gen_pair(g, "on_crash", domcfg_action_name(dc->on_crash)) ||
               gen_pair(g, "on_watchdog", domcfg_action_name(dc->on_watchdog)) ||
+              (dc->ndisks && gen_string_array(g, "disk", dc->disks, dc->ndisks)) ||
               yajl_gen_map_close(g) != yajl_gen_status_ok ||
               yajl_gen_get_buf(g, &buf, &len) != yajl_gen_status_ok;
     if (bad_gen) {
@@ -973,6 +1057,26 @@ static int json_field(struct build *b, const struct key_handler *h, yajl_val v)
     struct where w = { .origin = JSON_ORIGIN };
     struct scalar sv = { 0 };
 
+    if (h->type == XLCFG_LIST) {
+        if (!YAJL_IS_ARRAY(v)) {
+            return bad(b, &w, "'%s' must be an array, got %s", h->key, json_type_name(v));
+        }
+        for (size_t i = 0; i < v->u.array.len; i++) {
+            yajl_val item = v->u.array.values[i];
+            int rc;
+
+            if (!YAJL_IS_STRING(item)) {
+                return bad(b, &w, "'%s' items must be strings, got %s", h->key,
+                           json_type_name(item));
+            }
+            sv.string = YAJL_GET_STRING(item);
+            rc = h->apply(b, h, &w, &sv);
+            if (rc) {
+                return rc;
+            }
+        }
+        return 0;
+    }
     if (h->type == XLCFG_STRING) {
         if (!YAJL_IS_STRING(v)) {
             return bad(b, &w, "'%s' must be a string, got %s", h->key, json_type_name(v));

@@ -57,7 +57,15 @@ struct domcfg {
     enum domcfg_action on_reboot;
     enum domcfg_action on_crash;
     enum domcfg_action on_watchdog;
+    /*
+     * Disks, in the canonical form of diskspec_format() (absolute target,
+     * every parameter named), in configuration order; devids are distinct.
+     */
+    char **disks;
+    size_t ndisks;
 };
+
+#define DOMCFG_DISKS_MAX        64
 
 /*
  * Warnings (unknown or not yet supported keys, ignored settings) and, with

@@ -5,6 +5,8 @@ noinst_LTLIBRARIES += dom0-tools/xlcfg/libxlcfg.la
 dom0_tools_xlcfg_libxlcfg_la_SOURCES = \
 	dom0-tools/xlcfg/xlcfg.c \
 	dom0-tools/xlcfg/xlcfg.h \
+	dom0-tools/xlcfg/diskspec.c \
+	dom0-tools/xlcfg/diskspec.h \
 	dom0-tools/xlcfg/domcfg.c \
 	dom0-tools/xlcfg/domcfg.h
 dom0_tools_xlcfg_libxlcfg_la_CPPFLAGS = $(AM_CPPFLAGS) $(YAJL_CFLAGS) $(UUID_CFLAGS)

@@ -31,9 +31,7 @@ export LAMINA_RUNDIR LAMINA_LOGDIR
 mkdir -p "$LAMINA_RUNDIR" "$LAMINA_LOGDIR"
 
 stop_hv() {
-    if [ -f "$LAMINA_RUNDIR/lamina-hv.pid" ]; then
-        kill "$(cat "$LAMINA_RUNDIR/lamina-hv.pid")" 2>/dev/null
-    fi
+    "$srcdir/tests/stop-daemons.sh" "$LAMINA_RUNDIR"
 }
 trap 'stop_hv; rm -rf "$tmp"' EXIT
 trap 'exit 99' INT TERM

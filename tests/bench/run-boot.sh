@@ -8,7 +8,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 work=$(mktemp -d /tmp/lamina-bench.XXXXXX)
 export LAMINA_RUNDIR=$work/run LAMINA_LOGDIR=$work/log
 cleanup() {
-    [ -f "$LAMINA_RUNDIR/lamina-hv.pid" ] && kill "$(cat "$LAMINA_RUNDIR/lamina-hv.pid")" 2>/dev/null
+    "$here/../stop-daemons.sh" "$LAMINA_RUNDIR"
     rm -rf "$work"
 }
 trap cleanup EXIT

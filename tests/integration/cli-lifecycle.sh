@@ -27,14 +27,7 @@ unset LAMINA_HV     # exercise the build-tree lookup next to dom0-tools/lamina
 failures=0
 
 cleanup() {
-    if [ -f "$LAMINA_RUNDIR/lamina-hv.pid" ]; then
-        pid=$(cat "$LAMINA_RUNDIR/lamina-hv.pid")
-        kill "$pid" 2>/dev/null
-        for _ in 1 2 3 4 5 6 7 8 9 10; do
-            kill -0 "$pid" 2>/dev/null || break
-            sleep 0.2
-        done
-    fi
+    "${srcdir:-.}/tests/stop-daemons.sh" "$LAMINA_RUNDIR"
     if [ "$failures" -ne 0 ]; then
         for f in "$LAMINA_LOGDIR"/*.log; do
             [ -f "$f" ] && { echo "--- $f"; tail -n 20 "$f"; }

@@ -545,6 +545,60 @@ START_TEST(test_relative_paths)
 }
 END_TEST
 
+static void json_fails(const char *json, size_t len, const char *want);
+
+/* Disks */
+
+START_TEST(test_disks)
+{
+    struct xlcfg_error err;
+    struct domcfg dc, back;
+    char *json, *dir = cwd_path("imgs/web.img"), want[8300];
+
+    ck_assert_int_eq(build(MINIMAL "disk = [ 'phy:/dev/vg/web,xvda,w',\n"
+                           "  'imgs/web.img,,xvdb,ro', 'format=raw,vdev=hdc,cdrom,target=/r.iso' ]",
+                           NULL, 0, &dc, &err), 0);
+    ck_assert_uint_eq(dc.ndisks, 3);
+    ck_assert_str_eq(dc.disks[0],
+                     "format=raw, vdev=xvda, access=rw, devtype=disk, target=/dev/vg/web");
+    /* A relative target is made absolute against the file's directory (here: cwd). */
+    snprintf(want, sizeof(want), "format=raw, vdev=xvdb, access=ro, devtype=disk, target=%s",
+             dir);
+    ck_assert_str_eq(dc.disks[1], want);
+    ck_assert_str_eq(dc.disks[2], "format=raw, vdev=hdc, access=ro, devtype=cdrom, target=/r.iso");
+    ck_assert_int_eq(domcfg_to_json(&dc, &json), 0);
+    ck_assert_int_eq(domcfg_from_json(json, strlen(json), &back, &err), 0);
+    ck_assert_uint_eq(back.ndisks, 3);
+    for (int i = 0; i < 3; i++)
+        ck_assert_str_eq(back.disks[i], dc.disks[i]);
+    free(json);
+    domcfg_free(&back);
+    domcfg_free(&dc);
+    free(dir);
+
+    /* An override replaces the list, as xl does. */
+    ck_assert_int_eq(build(MINIMAL "disk = [ '/a.img,,xvda' ]", "disk = [ '/b.img,,xvdc' ]", 0,
+                           &dc, &err), 0);
+    ck_assert_uint_eq(dc.ndisks, 1);
+    ck_assert_str_eq(dc.disks[0], "format=raw, vdev=xvdc, access=rw, devtype=disk, target=/b.img");
+    domcfg_free(&dc);
+
+    build_fails(MINIMAL "disk = [ '/a.img,,xvda', '/b.img,,d0' ]",
+                "t.cfg:3:26: disk '/b.img,,d0': vdev d0 is already used by another disk");
+    build_fails(MINIMAL "disk = [ '/a.img,qcow2,xvda' ]",
+                "t.cfg:3:10: disk '/a.img,qcow2,xvda': format 'qcow2' is not supported: Lamina "
+                "serves raw images and block devices (convert with: qemu-img convert -O raw)");
+    build_fails(MINIMAL "disk = [ 7 ]", "t.cfg:3:10: 'disk' items must be strings, got a number");
+    build_fails(MINIMAL "disk = '/a.img,,xvda'",
+                "t.cfg:3:8: 'disk' must be a list, got a string");
+    json_fails("{\"version\": 1, \"disk\": [1]}", strlen("{\"version\": 1, \"disk\": [1]}"),
+               "domain config JSON: 'disk' items must be strings, got a number");
+    json_fails("{\"version\": 1, \"disk\": [\"rel.img,,xvda\"]}",
+               strlen("{\"version\": 1, \"disk\": [\"rel.img,,xvda\"]}"),
+               "domain config JSON: 'disk target' must be an absolute path, got \"rel.img\"");
+}
+END_TEST
+
 /* Keys Lamina does not use */
 
 START_TEST(test_unknown_keys)
@@ -558,7 +612,7 @@ START_TEST(test_unknown_keys)
              "you mean 'memory'?)", data_path("unknown-keys.cfg"));
     snprintf(want[1], sizeof(want[1]), "%s:4:1: warning: unknown key 'foo' ignored",
              data_path("unknown-keys.cfg"));
-    snprintf(want[2], sizeof(want[2]), "%s:5:1: warning: 'disk' is not supported yet, ignored",
+    snprintf(want[2], sizeof(want[2]), "%s:5:1: warning: 'vfb' is not supported yet, ignored",
              data_path("unknown-keys.cfg"));
     snprintf(want[3], sizeof(want[3]), "%s:6:1: warning: 'vif' is not supported yet, ignored",
              data_path("unknown-keys.cfg"));
@@ -939,9 +993,9 @@ START_TEST(test_json_structure)
     strcat(json, " \"root\": \"/dev/xvda\"}");
     json_fails(json, strlen(json), "domain config JSON: unknown field 'root'");
     json[strlen(json) - strlen(" \"root\": \"/dev/xvda\"}")] = '\0';
-    strcat(json, " \"disk\": []}");
-    json_fails(json, strlen(json), "domain config JSON: unknown field 'disk'");
-    json[strlen(json) - strlen(" \"disk\": []}")] = '\0';
+    strcat(json, " \"vfb\": []}");
+    json_fails(json, strlen(json), "domain config JSON: unknown field 'vfb'");
+    json[strlen(json) - strlen(" \"vfb\": []}")] = '\0';
     json[strlen(json) - 1] = '}';
     strcat(json, " {}");
     json_fails(json, strlen(json), "domain config JSON: invalid JSON: parse error: trailing "
@@ -977,6 +1031,7 @@ static Suite *domcfg_suite(void)
     tcase_add_test(tc, test_actions);
     tcase_add_test(tc, test_relative_paths);
     tcase_add_test(tc, test_unknown_keys);
+    tcase_add_test(tc, test_disks);
     tcase_add_test(tc, test_override_fixes_bad_value);
     suite_add_tcase(s, tc);
 

@@ -1,0 +1,336 @@
+/* block.c: disks: the vbd directories as libxl writes them; block-attach/detach/list. */
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <lamina/ctl-wire.h>
+#include <xen/io/xenbus.h>
+#include <xenstore.h>
+
+#include "cli.h"
+#include "diskspec.h"
+
+#define VBD_WAIT_MS     20000   /* for the backend to take or release a disk */
+
+static void backend_path(char *buf, size_t size, uint32_t domid, uint32_t devid)
+{
+    snprintf(buf, size, "/local/domain/0/backend/vbd/%u/%u", domid, devid);
+}
+
+static void frontend_path(char *buf, size_t size, uint32_t domid, uint32_t devid)
+{
+    snprintf(buf, size, "/local/domain/%u/device/vbd/%u", domid, devid);
+}
+
+static char *read_str(struct xs_handle *xs, const char *dir, const char *node)
+{
+    char path[256];
+    unsigned int len;
+
+    snprintf(path, sizeof(path), "%s/%s", dir, node);
+    return xs_read(xs, XBT_NULL, path, &len);
+}
+
+static int read_int(struct xs_handle *xs, const char *dir, const char *node, int dflt)
+{
+    char *v = read_str(xs, dir, node);
+    int n = v ? atoi(v) : dflt;
+
+    free(v);
+    return n;
+}
+
+static bool write_node(struct xs_handle *xs, xs_transaction_t t, const char *dir, const char *node,
+                       const char *value)
+{
+    char path[256];
+
+    snprintf(path, sizeof(path), "%s/%s", dir, node);
+    return xs_write(xs, t, path, value, (unsigned int)strlen(value));
+}
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * Wait until the backend has taken the disk (InitWait or later, hotplug
+ * connected) or refused it (hotplug-status error).  Polled: the backend's
+ * first steps take milliseconds, and a watch would need its own handle.
+ */
+static int wait_backend(struct xs_handle *xs, const char *be, const char *what)
+{
+    int64_t deadline = now_ms() + VBD_WAIT_MS;
+
+    for (;;) {
+        char *hs = read_str(xs, be, "hotplug-status");
+        int state = read_int(xs, be, "state", 0);
+
+        if (hs && !strcmp(hs, "error")) {
+            char *why = read_str(xs, be, "hotplug-error");
+
+            cli_err("the disk backend refused %s: %s", what, why ? why : "(no reason given)");
+            free(why);
+            free(hs);
+            return -1;
+        }
+        if (hs && !strcmp(hs, "connected") && state >= XenbusStateInitWait) {
+            free(hs);
+            return 0;
+        }
+        free(hs);
+        if (now_ms() > deadline) {
+            cli_err("the disk backend did not take %s within %d s: see %s/blkback.log", what,
+                    VBD_WAIT_MS / 1000, lamina_logdir());
+            return -1;
+        }
+        usleep(5000);
+    }
+}
+
+int cli_vbd_add(uint32_t domid, const char *spec)
+{
+    struct xs_permissions be_perms[2] = { { 0, XS_PERM_NONE }, { domid, XS_PERM_READ } };
+    struct xs_permissions fe_perms[2] = { { domid, XS_PERM_NONE }, { 0, XS_PERM_READ } };
+    char be[128], fe[128], devid[16], dom[16], err[256];
+    struct diskspec d;
+    struct xs_handle *xs;
+    xs_transaction_t t;
+    int rc = -1;
+
+    if (diskspec_parse(spec, &d, err, sizeof(err)) < 0) {
+        cli_err("disk '%s': %s", spec, err);
+        return -1;
+    }
+    if (lamina_daemon_start("lamina-blkback", 30000) < 0) {
+        cli_err("cannot start lamina-blkback: see its messages above and %s/blkback.log",
+                lamina_logdir());
+        return -1;
+    }
+    xs = xs_open(0);
+    if (!xs) {
+        cli_err("cannot connect to xenstored: %s", strerror(errno));
+        return -1;
+    }
+    backend_path(be, sizeof(be), domid, d.devid);
+    frontend_path(fe, sizeof(fe), domid, d.devid);
+    snprintf(devid, sizeof(devid), "%u", d.devid);
+    snprintf(dom, sizeof(dom), "%u", domid);
+    for (int tries = 0; tries < 16; tries++) {
+        char *existing = read_str(xs, be, "frontend");
+        bool ok;
+
+        if (existing) {
+            free(existing);
+            cli_err("domain %u already has a disk %s (device %u)", domid, d.vdev, d.devid);
+            goto out;
+        }
+        t = xs_transaction_start(xs);
+        if (t == XBT_NULL)
+            break;
+        /* Both directories at once, as libxl does: the backend watches for them. */
+        ok = xs_mkdir(xs, t, be) && xs_set_permissions(xs, t, be, be_perms, 2) &&
+             write_node(xs, t, be, "frontend", fe) && write_node(xs, t, be, "frontend-id", dom) &&
+             write_node(xs, t, be, "params", d.target) &&
+             write_node(xs, t, be, "mode", d.readonly ? "r" : "w") &&
+             write_node(xs, t, be, "device-type", d.cdrom ? "cdrom" : "disk") &&
+             write_node(xs, t, be, "dev", d.vdev) &&
+             write_node(xs, t, be, "removable", d.cdrom ? "1" : "0") &&
+             write_node(xs, t, be, "bootable", "1") && write_node(xs, t, be, "online", "1") &&
+             (d.discard < 0 || write_node(xs, t, be, "discard-enable", d.discard ? "1" : "0")) &&
+             write_node(xs, t, be, "state", "1") &&
+             xs_mkdir(xs, t, fe) && xs_set_permissions(xs, t, fe, fe_perms, 2) &&
+             write_node(xs, t, fe, "backend", be) && write_node(xs, t, fe, "backend-id", "0") &&
+             write_node(xs, t, fe, "virtual-device", devid) &&
+             write_node(xs, t, fe, "device-type", d.cdrom ? "cdrom" : "disk") &&
+             write_node(xs, t, fe, "state", "1");
+        if (!ok) {
+            xs_transaction_end(xs, t, true);
+            break;
+        }
+        if (xs_transaction_end(xs, t, false)) {
+            rc = wait_backend(xs, be, d.vdev);
+            if (rc < 0) {
+                /* A disk the backend refused leaves nothing behind. */
+                xs_rm(xs, XBT_NULL, fe);
+                xs_rm(xs, XBT_NULL, be);
+            }
+            goto out;
+        }
+        if (errno != EAGAIN)
+            break;
+    }
+    cli_err("cannot write the disk %s of domain %u into xenstore: %s", d.vdev, domid,
+            strerror(errno));
+out:
+    xs_close(xs);
+    return rc;
+}
+
+/*
+ * Ask the backend to let go (online = 0, Closing), wait for Closed or for
+ * it to notice the domain is gone, then remove both directories.
+ */
+static int vbd_remove(struct xs_handle *xs, uint32_t domid, uint32_t devid)
+{
+    char be[128], fe[128];
+    int64_t deadline = now_ms() + VBD_WAIT_MS;
+    char *be_state;
+
+    backend_path(be, sizeof(be), domid, devid);
+    frontend_path(fe, sizeof(fe), domid, devid);
+    be_state = read_str(xs, be, "state");
+    if (!be_state) {
+        cli_err("domain %u has no disk with device number %u", domid, devid);
+        return -1;
+    }
+    free(be_state);
+    write_node(xs, XBT_NULL, be, "online", "0");
+    write_node(xs, XBT_NULL, be, "state", "5");
+    while (now_ms() < deadline) {
+        int state = read_int(xs, be, "state", XenbusStateClosed);
+
+        if (state == XenbusStateClosed || state == XenbusStateUnknown)
+            break;
+        usleep(10000);
+    }
+    xs_rm(xs, XBT_NULL, fe);
+    xs_rm(xs, XBT_NULL, be);
+    return 0;
+}
+
+/* `lamina block-attach <domain> <diskspec>` */
+int cmd_block_attach(int argc, char **argv)
+{
+    struct diskspec d;
+    char err[256], canon[4400], *cwd;
+    xc_interface *xch;
+    uint32_t domid;
+    int status = CLI_FAILED;
+
+    if (argc == 2 && !strcmp(argv[1], "-h"))
+        return cli_help("block-attach");
+    if (argc != 3)
+        return cli_usage("block-attach");
+    if (diskspec_parse(argv[2], &d, err, sizeof(err)) < 0) {
+        cli_err("disk '%s': %s", argv[2], err);
+        return CLI_USAGE;
+    }
+    /* A relative target is relative to where the command runs. */
+    if (d.target[0] && d.target[0] != '/') {
+        cwd = getcwd(NULL, 0);
+        if (!cwd || strlen(cwd) + strlen(d.target) + 2 > sizeof(d.target)) {
+            free(cwd);
+            cli_err("cannot make the target '%s' absolute", d.target);
+            return CLI_FAILED;
+        }
+        memmove(d.target + strlen(cwd) + 1, d.target, strlen(d.target) + 1);
+        memcpy(d.target, cwd, strlen(cwd));
+        d.target[strlen(cwd)] = '/';
+        free(cwd);
+    }
+    if (diskspec_format(&d, canon, sizeof(canon)) < 0)
+        return CLI_FAILED;
+    xch = cli_open(0, 0);
+    if (!xch)
+        return CLI_FAILED;
+    if (cli_find_domain(xch, argv[1], &domid) == 0) {
+        if (domid == 0)
+            cli_err("disks attach to guests, not to domain 0");
+        else if (cli_vbd_add(domid, canon) == 0)
+            status = CLI_OK;
+    }
+    xc_interface_close(xch);
+    return status;
+}
+
+/* `lamina block-detach <domain> <vdev|devid>` */
+int cmd_block_detach(int argc, char **argv)
+{
+    struct xs_handle *xs;
+    xc_interface *xch;
+    uint32_t domid, devid;
+    char *end;
+    int status = CLI_FAILED;
+
+    if (argc == 2 && !strcmp(argv[1], "-h"))
+        return cli_help("block-detach");
+    if (argc != 3)
+        return cli_usage("block-detach");
+    devid = (uint32_t)strtoul(argv[2], &end, 10);
+    if ((*end || end == argv[2]) && diskspec_vdev_to_devid(argv[2], &devid) < 0) {
+        cli_err("'%s' is neither a device name (xvda ...) nor a device number", argv[2]);
+        return CLI_USAGE;
+    }
+    xch = cli_open(0, 0);
+    if (!xch)
+        return CLI_FAILED;
+    if (cli_find_domain(xch, argv[1], &domid) == 0) {
+        xs = xs_open(0);
+        if (!xs)
+            cli_err("cannot connect to xenstored: %s", strerror(errno));
+        else if (vbd_remove(xs, domid, devid) == 0)
+            status = CLI_OK;
+        if (xs)
+            xs_close(xs);
+    }
+    xc_interface_close(xch);
+    return status;
+}
+
+/* `lamina block-list <domain>`: xl's columns. */
+int cmd_block_list(int argc, char **argv)
+{
+    struct xs_handle *xs = NULL;
+    xc_interface *xch;
+    uint32_t domid;
+    char path[96], **devs = NULL;
+    unsigned int n = 0;
+    int status = CLI_FAILED;
+
+    if (argc == 2 && !strcmp(argv[1], "-h"))
+        return cli_help("block-list");
+    if (argc != 2)
+        return cli_usage("block-list");
+    xch = cli_open(0, 0);
+    if (!xch)
+        return CLI_FAILED;
+    if (cli_find_domain(xch, argv[1], &domid) < 0)
+        goto out;
+    xs = xs_open(0);
+    if (!xs) {
+        cli_err("cannot connect to xenstored: %s", strerror(errno));
+        goto out;
+    }
+    snprintf(path, sizeof(path), "/local/domain/%u/device/vbd", domid);
+    devs = xs_directory(xs, XBT_NULL, path, &n);
+    printf("%-5s %-3s %-6s %-5s %-6s %-8s %-30s\n", "Vdev", "BE", "handle", "state", "evt-ch",
+           "ring-ref", "BE-path");
+    for (unsigned int i = 0; i < n; i++) {
+        char fe[128], *be;
+
+        snprintf(fe, sizeof(fe), "%s/%s", path, devs[i]);
+        be = read_str(xs, fe, "backend");
+        printf("%-5s %-3d %-6u %-5d %-6d %-8d %-30s\n", devs[i],
+               read_int(xs, fe, "backend-id", -1), domid, read_int(xs, fe, "state", -1),
+               read_int(xs, fe, "event-channel", -1), read_int(xs, fe, "ring-ref", -1),
+               be ? be : "");
+        free(be);
+    }
+    status = CLI_OK;
+out:
+    free(devs);
+    if (xs)
+        xs_close(xs);
+    xc_interface_close(xch);
+    return status;
+}
