@@ -125,3 +125,5 @@ clean-local: gk-example-configs-clean
 gk-example-configs-clean:
 	@if test "$(srcdir)" != "."; then rm -f $(GK_EXAMPLE_CONFIGS); fi
 .PHONY: gk-example-configs gk-example-configs-clean
+
+include $(srcdir)/guest-kit/net/local.mk

@@ -9,3 +9,4 @@ include $(srcdir)/tests/nested/local.mk
 include $(srcdir)/tests/fuzz/local.mk
 include $(srcdir)/tests/blkback/local.mk
 EXTRA_DIST += tests/stop-daemons.sh
+include $(srcdir)/tests/net/local.mk
