@@ -19,8 +19,37 @@
 _Noreturn void gk_start(uint32_t start_info_paddr);
 int gk_hypercall_init(void);                            /* arch: CPUID, hypercall MSR */
 bool gk_hypercall_ready(void);
+uint32_t gk_boot_vcpu_id(void);                         /* from CPUID, at gk_hypercall_init() */
 void gk_shared_info_init(void);                         /* kernel/xen.c */
 void gk_mm_init(const struct hvm_start_info *si);       /* kernel/mm.c */
+
+/* Per-CPU data: vCPU 0's record, %gs pointing at it, from the first instruction of C. */
+struct gk_cpu;
+void gk_cpu_boot_init(void);                            /* kernel/smp.c */
+void gk_cpu_boot_identify(uint32_t vcpu_id);            /* once CPUID and shared_info are known */
+void gk_set_gs_base(struct gk_cpu *cpu);                /* arch */
+
+/* Interrupts (arch/x86_64/irq.c): the local APIC and IDT gates. */
+void gk_lapic_enable(void);
+void gk_lapic_eoi(void);
+void gk_idt_set_gate(unsigned int vector, void (*entry)(void));
+/* Entry stubs (trap_stubs.S) and the secondary vCPUs' entry (entry.S). */
+void gk_upcall_entry(void);
+void gk_spurious_entry(void);
+void gk_ap_entry(void);
+
+/* Events (kernel/events.c): per-vCPU set-up, and the upcall's work with interrupts off. */
+int gk_evtchn_cpu_init(struct gk_cpu *cpu);
+void gk_evtchn_do_upcall(void);
+bool gk_evtchn_ready(void);
+
+/*
+ * The console lock (kernel/console.c), also held across one printf() so
+ * that its pieces stay together. It nests on the same vCPU: a fault
+ * while printing can still report itself.
+ */
+unsigned long gk_console_lock(void);
+void gk_console_unlock(unsigned long flags);
 
 /* The kernel image's bounds (linker script). */
 extern char __gk_image_start[], __gk_image_end[];

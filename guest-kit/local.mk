@@ -18,15 +18,20 @@ guest_kit_libguest_kit_a_SOURCES = \
 	guest-kit/arch/x86_64/trap_stubs.S \
 	guest-kit/arch/x86_64/traps.c \
 	guest-kit/arch/x86_64/hypervisor.c \
+	guest-kit/arch/x86_64/irq.c \
 	guest-kit/arch/x86_64/paging.c \
 	guest-kit/arch/x86_64/string.c \
 	guest-kit/kernel/start.c \
 	guest-kit/kernel/cmdline.c \
 	guest-kit/kernel/cmdline.h \
 	guest-kit/kernel/console.c \
+	guest-kit/kernel/events.c \
+	guest-kit/kernel/gnttab.c \
 	guest-kit/kernel/mm.c \
 	guest-kit/kernel/shutdown.c \
+	guest-kit/kernel/smp.c \
 	guest-kit/kernel/time.c \
+	guest-kit/kernel/timer.c \
 	guest-kit/kernel/xen.c \
 	guest-kit/lib/format.c \
 	guest-kit/lib/format.h \
@@ -50,8 +55,12 @@ gkinc_HEADERS = \
 gkinc_gkdir = $(includedir)/lamina/guest-kit/guest-kit
 gkinc_gk_HEADERS = \
 	guest-kit/include/guest-kit/console.h \
+	guest-kit/include/guest-kit/events.h \
+	guest-kit/include/guest-kit/gnttab.h \
 	guest-kit/include/guest-kit/guest-kit.h \
 	guest-kit/include/guest-kit/hypercall.h \
+	guest-kit/include/guest-kit/smp.h \
+	guest-kit/include/guest-kit/spinlock.h \
 	guest-kit/include/guest-kit/time.h \
 	guest-kit/include/guest-kit/traps.h \
 	guest-kit/include/guest-kit/x86.h

@@ -7,6 +7,9 @@ include $(srcdir)/tests/unit/hv.mk
 include $(srcdir)/tests/bench/local.mk
 include $(srcdir)/tests/nested/local.mk
 include $(srcdir)/tests/fuzz/local.mk
+include $(srcdir)/tests/guests/local.mk
+include $(srcdir)/tests/integration/local.mk
+include $(srcdir)/tests/bench/events.mk
+include $(srcdir)/tests/net/local.mk
 include $(srcdir)/tests/blkback/local.mk
 EXTRA_DIST += tests/stop-daemons.sh
-include $(srcdir)/tests/net/local.mk

@@ -10,6 +10,7 @@ extern int errno;
 
 #define EPERM   XEN_EPERM
 #define ENOENT  XEN_ENOENT
+#define ESRCH   XEN_ESRCH
 #define EIO     XEN_EIO
 #define E2BIG   XEN_E2BIG
 #define EAGAIN  XEN_EAGAIN
@@ -25,6 +26,7 @@ extern int errno;
 #define ERANGE  XEN_ERANGE
 #define ENOSYS  XEN_ENOSYS
 #define ENOTSUP XEN_EOPNOTSUPP
+#define ETIME   XEN_ETIME
 #define ETIMEDOUT XEN_ETIMEDOUT
 
 #endif /* GUEST_KIT_ERRNO_H */

@@ -1,4 +1,4 @@
-/* start.c: from the PVH entry to main(): start info, hypercalls, shared_info, heap, argv. */
+/* start.c: from the PVH entry to main(): per-CPU data, hypercalls, shared_info, heap, argv. */
 /* SPDX-License-Identifier: MIT */
 #include <stdlib.h>
 #include <string.h>
@@ -59,6 +59,7 @@ _Noreturn void gk_start(uint32_t start_info_paddr)
     char **argv;
     int argc;
 
+    gk_cpu_boot_init();
     /* Before the hypercall page: a panic here still reaches the console through the debug port. */
     if (si->magic != XEN_HVM_START_MAGIC_VALUE)
         gk_panic("no PVH start info at %#x (magic %#x, expected %#x): boot this kernel as a "
@@ -67,6 +68,7 @@ _Noreturn void gk_start(uint32_t start_info_paddr)
         gk_panic("no Xen-compatible hypervisor found: CPUID has no \"XenVMMXenVMM\" leaves");
     start_info = si;
     gk_shared_info_init();
+    gk_cpu_boot_identify(gk_boot_vcpu_id());
     gk_mm_init(si);
     argv = make_argv(si, &argc);
     exit(main(argc, argv));

@@ -17,7 +17,7 @@ static uint64_t scale_delta(uint64_t delta, uint32_t mul, int8_t shift)
     return (delta >> 32) * mul + (((delta & 0xffffffffu) * mul) >> 32);
 }
 
-/* vCPUs past the legacy array have no time record until they register a vcpu_info. */
+/* Before vCPU 0 knows its vcpu_info there is no time record to read. */
 static uint64_t hypervisor_time(void)
 {
     struct xen_hvm_get_time t = { 0 };
@@ -28,13 +28,14 @@ static uint64_t hypervisor_time(void)
 
 uint64_t gk_monotonic_ns(void)
 {
+    const struct vcpu_info *vi = gk_this_cpu()->vcpu_info;
     const volatile struct vcpu_time_info *t;
-    uint32_t vcpu = gk_vcpu_id(), version;
+    uint32_t version;
     uint64_t ns;
 
-    if (vcpu >= XEN_LEGACY_MAX_VCPUS)
+    if (!vi)
         return hypervisor_time();
-    t = &gk_shared_info()->vcpu_info[vcpu].time;
+    t = &vi->time;
 
     /* An odd or changed version means the hypervisor was updating the record: read again. */
     do {

@@ -25,6 +25,8 @@ struct block {
 _Static_assert(sizeof(struct block) == ALIGN, "payloads stay 16-byte aligned");
 
 static struct block *free_list;
+/* Event handlers may allocate too: the lock keeps interrupts off. */
+static gk_spinlock_t lock = GK_SPINLOCK_INIT;
 
 static uintptr_t end_of(const struct block *b)
 {
@@ -107,6 +109,7 @@ static uintptr_t fit(const struct block *f, size_t payload, size_t alignment)
 
 void *aligned_alloc(size_t alignment, size_t size)
 {
+    unsigned long flags;
     size_t payload;
 
     if (alignment < ALIGN)
@@ -123,6 +126,7 @@ void *aligned_alloc(size_t alignment, size_t size)
     if (payload < MIN_BLOCK - sizeof(struct block))
         payload = MIN_BLOCK - sizeof(struct block);
 
+    flags = gk_spin_lock_irqsave(&lock);
     for (struct block **link = &free_list; *link; link = &(*link)->next) {
         struct block *f = *link, *b;
         uintptr_t data = fit(f, payload, alignment), end = end_of(f);
@@ -136,8 +140,10 @@ void *aligned_alloc(size_t alignment, size_t size)
             f->size = (uintptr_t)b - (uintptr_t)f;
         b->size = end - (uintptr_t)b;
         b->used = USED;
+        gk_spin_unlock_irqrestore(&lock, flags);
         return (void *)data;
     }
+    gk_spin_unlock_irqrestore(&lock, flags);
     errno = ENOMEM;
     return NULL;
 }
@@ -164,13 +170,16 @@ void *calloc(size_t count, size_t size)
 
 void free(void *ptr)
 {
+    unsigned long flags;
     struct block *b;
 
     if (!ptr)
         return;
+    flags = gk_spin_lock_irqsave(&lock);
     b = used_block(ptr, "free");
     b->used = 0;
     insert_free(b);
+    gk_spin_unlock_irqrestore(&lock, flags);
 }
 
 void *realloc(void *ptr, size_t size)

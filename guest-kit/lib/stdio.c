@@ -52,7 +52,12 @@ int snprintf(char *restrict buf, size_t size, const char *restrict fmt, ...)
 
 int vprintf(const char *restrict fmt, va_list ap)
 {
-    return gk_vformat(console_put, NULL, fmt, ap);
+    /* One printf's pieces stay together when vCPUs print at once. */
+    unsigned long flags = gk_console_lock();
+    int n = gk_vformat(console_put, NULL, fmt, ap);
+
+    gk_console_unlock(flags);
+    return n;
 }
 
 int printf(const char *restrict fmt, ...)
@@ -68,8 +73,11 @@ int printf(const char *restrict fmt, ...)
 
 int puts(const char *s)
 {
+    unsigned long flags = gk_console_lock();
+
     gk_console_put(s, strlen(s));
     gk_console_put("\n", 1);
+    gk_console_unlock(flags);
     return 0;
 }
 

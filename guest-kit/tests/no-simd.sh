@@ -2,13 +2,14 @@
 # no-simd.sh: guest code must not contain instructions KVM's emulator cannot run.
 # SPDX-License-Identifier: MIT
 #
-# Run by `make check` from the top build directory. SSE/AVX/x87, their
-# state save/restore and cmpxchg16b end the domain with a KVM internal error.
+# Run by `make check` from the top build directory, with the files to check
+# as arguments or, without any, guest-kit's own. SSE/AVX/x87, their state
+# save/restore and cmpxchg16b end the domain with a KVM internal error.
 set -u
 
 objdump=${OBJDUMP:-objdump}
-files="guest-kit/libguest-kit.a guest-kit/examples/hello/hello guest-kit/examples/crash/crash
-       guest-kit/tests/selftest"
+files=${*:-"guest-kit/libguest-kit.a guest-kit/examples/hello/hello guest-kit/examples/crash/crash
+       guest-kit/tests/selftest"}
 # Register names, x87 and state-saving mnemonics, SSE moves, cmpxchg16b.
 pattern='%[xyz]mm[0-9]|%mm[0-7]|%st(\(|$|,)|mxcsr|movap|movup|movdq|cmpxchg16b|emms'
 pattern="$pattern"'|(^|[^a-z])f(ld|st|ild|ist|x?save|x?rstor|init|wait|nstenv|ldenv)'

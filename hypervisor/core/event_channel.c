@@ -309,7 +309,8 @@ int evtchn_bind_interdomain(struct domain *d, domid_t remote, uint32_t remote_po
 
     if (!rd)
         return -ESRCH;
-    if (rd == d)
+    /* DOMID_SELF took no reference; our own id through domain_get() already did. */
+    if (remote == DOMID_SELF)
         atomic_fetch_add(&d->refcnt, 1);
     double_lock(d, rd);
     rchn = port_get(rd, remote_port);
@@ -414,12 +415,53 @@ static void port_free(struct domain *d, uint32_t port, struct evtchn_owner *old)
     chn->state = ECS_FREE;
 }
 
+/*
+ * A dom0 process sends by writing its kick pipe, which the event thread
+ * reads later: a send followed at once by an unbind (or by the process
+ * closing its connection) would otherwise race with the unbind and be
+ * lost, where Xen's notify is done before it returns. So stop watching the
+ * pipe and deliver what is still in it while the port is bound.
+ * Called on the owner's behalf (the main thread), with no lock held.
+ */
+static int flush_kicks(uint32_t port, const void *conn)
+{
+    struct evtchn *chn;
+    struct evtchn_kick *k;
+    char buf[64];
+    bool kicked = false;
+    int fd;
+
+    pthread_mutex_lock(&dom0->evtchn.lock);
+    chn = port_get(dom0, port);
+    if (!chn || chn->state == ECS_FREE || chn->state == ECS_RESERVED) {
+        pthread_mutex_unlock(&dom0->evtchn.lock);
+        return -EINVAL;
+    }
+    if (chn->owner.conn != conn) {
+        pthread_mutex_unlock(&dom0->evtchn.lock);
+        return -EPERM;
+    }
+    k = chn->owner.kick;
+    chn->owner.kick = NULL;
+    fd = chn->owner.kick_fd;
+    pthread_mutex_unlock(&dom0->evtchn.lock);
+    kick_release(k);
+    while (fd >= 0 && read(fd, buf, sizeof(buf)) > 0)
+        kicked = true;
+    if (kicked)
+        evtchn_send(dom0, port, conn);
+    return 0;
+}
+
 int evtchn_close(struct domain *d, uint32_t port, const void *conn)
 {
     struct domain *rd = NULL, *put = NULL;
     struct evtchn_owner old;
     struct evtchn *chn;
+    int rc;
 
+    if (d->is_privileged && (rc = flush_kicks(port, conn)) < 0)
+        return rc;
 again:
     pthread_mutex_lock(&d->evtchn.lock);
     chn = port_get(d, port);
@@ -470,7 +512,7 @@ again:
     else
         pthread_mutex_unlock(&d->evtchn.lock);
     /* The watch goes first: its handler may be sending on this port now. */
-    kick_release(old.kick);
+    kick_release(old.kick);     /* NULL for dom0: flush_kicks() took it */
     if (old.kick_fd >= 0)
         close(old.kick_fd);
     if (old.notify_fd >= 0)

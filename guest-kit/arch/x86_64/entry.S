@@ -73,6 +73,40 @@ long_mode:
     ud2
 
 /*
+ * Secondary vCPUs start here (VCPUOP_initialise, 64-bit mode) on the boot
+ * page tables, with %rsp at the top of their stack and %rdi pointing at
+ * their struct gk_cpu. The hypervisor's flat segments use its own
+ * selectors, which mean nothing in our GDT: load ours, reload every
+ * segment register (%cs with a far return), then the IDT and %gs's base.
+ */
+    .text
+    .globl gk_ap_entry
+    .type gk_ap_entry, @function
+gk_ap_entry:
+    cli
+    cld
+    lgdt gk_gdt_ptr
+    mov $GK_SEL_DATA, %eax
+    mov %eax, %ds
+    mov %eax, %es
+    mov %eax, %ss
+    xor %eax, %eax
+    mov %eax, %fs
+    mov %eax, %gs
+    pushq $GK_SEL_CODE64
+    lea 1f(%rip), %rax
+    push %rax
+    lretq
+1:  lidt gk_idt_ptr
+    mov %rdi, %rbx              /* callee-saved: the argument survives the call below */
+    call gk_set_gs_base
+    mov %rbx, %rdi
+    xor %ebp, %ebp              /* ends backtraces */
+    call gk_ap_start
+    ud2
+    .size gk_ap_entry, . - gk_ap_entry
+
+/*
  * Flat 64-bit code and data. The accessed bits are preset so the CPU never
  * writes to this read-only table.
  */

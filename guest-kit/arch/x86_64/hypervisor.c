@@ -1,4 +1,4 @@
-/* hypervisor.c: finding Xen's CPUID leaves, installing the hypercall page, domain and vCPU ids. */
+/* hypervisor.c: finding Xen's CPUID leaves, installing the hypercall page, domain id. */
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
 
@@ -15,7 +15,7 @@
 /* 1 until the first attempt; then 0, or why there is no hypercall page. */
 static int init_rc = 1;
 static domid_t domid = DOMID_INVALID;
-static uint32_t vcpu_id;
+static uint32_t boot_vcpu;
 
 /* Returns the base leaf, and the last leaf in *max. */
 static uint32_t find_xen_leaves(uint32_t *max)
@@ -57,7 +57,7 @@ int gk_hypercall_init(void)
         return 0;
     r = gk_cpuid(base + 4, 0);
     if (r.eax & XEN_HVM_CPUID_VCPU_ID_PRESENT)
-        vcpu_id = r.ebx;
+        boot_vcpu = r.ebx;
     if (r.eax & XEN_HVM_CPUID_DOMID_PRESENT)
         domid = (domid_t)r.ecx;
     return 0;
@@ -73,7 +73,7 @@ domid_t gk_domid(void)
     return domid;
 }
 
-uint32_t gk_vcpu_id(void)
+uint32_t gk_boot_vcpu_id(void)
 {
-    return vcpu_id;
+    return boot_vcpu;
 }

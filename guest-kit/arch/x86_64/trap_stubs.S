@@ -69,12 +69,51 @@ trap_common:
     iretq
 
 /*
+ * The event-channel upcall (GK_UPCALL_VECTOR). Only the registers a C
+ * function may clobber are saved: 9 words on the CPU's 5-word frame, so
+ * the call is again made on a 16-byte aligned stack.
+ */
+    .globl gk_upcall_entry
+    .type gk_upcall_entry, @function
+gk_upcall_entry:
+    push %rax
+    push %rcx
+    push %rdx
+    push %rsi
+    push %rdi
+    push %r8
+    push %r9
+    push %r10
+    push %r11
+    cld
+    call gk_evtchn_irq
+    pop %r11
+    pop %r10
+    pop %r9
+    pop %r8
+    pop %rdi
+    pop %rsi
+    pop %rdx
+    pop %rcx
+    pop %rax
+    iretq
+    .size gk_upcall_entry, . - gk_upcall_entry
+
+/* The APIC's spurious vector: nothing to do, and no EOI is owed for it. */
+    .globl gk_spurious_entry
+    .type gk_spurious_entry, @function
+gk_spurious_entry:
+    iretq
+    .size gk_spurious_entry, . - gk_spurious_entry
+
+/*
  * The IDT is data, not built at boot: filling it in a loop costs half a
  * millisecond under KVM's emulator. A gate splits the handler address
  * into three fields, which no relocation can do to a symbol; the linker
  * script computes the pieces of gk_trap_stub_base (gk_trap_stub_lo16,
  * _mid16, _hi32) and stub n only adds 16 * n to the low piece. Vectors 32
- * and up stay absent (delivering one raises #NP) until someone fills them.
+ * and up stay absent (delivering one raises #NP) until gk_idt_set_gate()
+ * fills them (irq.c).
  */
     .data
     .balign 16

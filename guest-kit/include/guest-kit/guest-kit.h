@@ -23,7 +23,11 @@
 #include <xen/hvm/start_info.h>
 
 #include <guest-kit/console.h>
+#include <guest-kit/events.h>
+#include <guest-kit/gnttab.h>
 #include <guest-kit/hypercall.h>
+#include <guest-kit/smp.h>
+#include <guest-kit/spinlock.h>
 #include <guest-kit/time.h>
 #include <guest-kit/traps.h>
 #include <guest-kit/x86.h>
@@ -39,7 +43,7 @@ int main(int argc, char **argv);
  */
 extern const char gk_program_name[];
 
-/* This domain's id (DOMID_INVALID if the hypervisor does not tell) and the caller's vCPU. */
+/* This domain's id (DOMID_INVALID if the hypervisor does not tell) and the caller's vCPU id. */
 domid_t gk_domid(void);
 uint32_t gk_vcpu_id(void);
 

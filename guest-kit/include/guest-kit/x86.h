@@ -3,6 +3,7 @@
 #ifndef GUEST_KIT_X86_H
 #define GUEST_KIT_X86_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -91,6 +92,32 @@ static inline void gk_irq_enable(void)
     __asm__ volatile("sti" : : : "memory");
 }
 
+#define GK_RFLAGS_IF 0x200ul
+
+/* Disables interrupts and returns the previous flags, for gk_irq_restore(). */
+static inline unsigned long gk_irq_save(void)
+{
+    unsigned long flags;
+
+    __asm__ volatile("pushfq\n\tpop %0\n\tcli" : "=r"(flags) : : "memory");
+    return flags;
+}
+
+/* Enables interrupts again if they were enabled when `flags` was saved. */
+static inline void gk_irq_restore(unsigned long flags)
+{
+    if (flags & GK_RFLAGS_IF)
+        __asm__ volatile("sti" : : : "memory");
+}
+
+static inline bool gk_irq_enabled(void)
+{
+    unsigned long flags;
+
+    __asm__ volatile("pushfq\n\tpop %0" : "=r"(flags));
+    return flags & GK_RFLAGS_IF;
+}
+
 /* Waits for an interrupt; with interrupts disabled, forever. */
 static inline void gk_halt(void)
 {
@@ -100,6 +127,19 @@ static inline void gk_halt(void)
 static inline void gk_cpu_relax(void)
 {
     __asm__ volatile("pause" : : : "memory");
+}
+
+/*
+ * The index of the lowest set bit of a non-zero word. Written out because
+ * the compiler's __builtin_ctzl may emit tzcnt, which KVM's instruction
+ * emulator does not know.
+ */
+static inline unsigned int gk_ffs64(uint64_t word)
+{
+    uint64_t bit;
+
+    __asm__("bsf %1, %0" : "=r"(bit) : "rm"(word) : "cc");
+    return (unsigned int)bit;
 }
 
 /* A compiler barrier: the x86 memory model orders the rest. */
