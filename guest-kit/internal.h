@@ -42,6 +42,15 @@ void gk_ap_entry(void);
 int gk_evtchn_cpu_init(struct gk_cpu *cpu);
 void gk_evtchn_do_upcall(void);
 bool gk_evtchn_ready(void);
+/*
+ * Run by gk_block() on vCPU 0 after each wait, outside event handlers:
+ * xenbus delivers its watch events from here. While gk_idle_pending()
+ * says work is waiting, gk_block() runs the hook instead of sleeping.
+ */
+extern void (*gk_idle_hook)(void);
+extern bool (*gk_idle_pending)(void);
+/* Start-up: xenbus connects on first use (kernel/xenbus.c). */
+void gk_xenbus_init_lazy(void);
 
 /*
  * The console lock (kernel/console.c), also held across one printf() so

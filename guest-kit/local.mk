@@ -33,6 +33,7 @@ guest_kit_libguest_kit_a_SOURCES = \
 	guest-kit/kernel/time.c \
 	guest-kit/kernel/timer.c \
 	guest-kit/kernel/xen.c \
+	guest-kit/kernel/xenbus.c \
 	guest-kit/lib/format.c \
 	guest-kit/lib/format.h \
 	guest-kit/lib/malloc.c \
@@ -63,7 +64,8 @@ gkinc_gk_HEADERS = \
 	guest-kit/include/guest-kit/spinlock.h \
 	guest-kit/include/guest-kit/time.h \
 	guest-kit/include/guest-kit/traps.h \
-	guest-kit/include/guest-kit/x86.h
+	guest-kit/include/guest-kit/x86.h \
+	guest-kit/include/guest-kit/xenbus.h
 
 pkgconfig_DATA += guest-kit/lamina-guest-kit.pc
 

@@ -1,4 +1,4 @@
-/* domctl.c: `lamina pause`, `unpause`, `destroy` and `shutdown`. */
+/* domctl.c: `lamina pause`, `unpause`, `destroy`, `shutdown`, `domid` and `domname`. */
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
 #include <getopt.h>
@@ -49,6 +49,40 @@ static int simple_op(const char *command, int (*op)(xc_interface *, uint32_t), i
     if (op(xch, domid) < 0) {
         cli_xc_err(xch);
         status = CLI_FAILED;
+    }
+    xc_interface_close(xch);
+    return status;
+}
+
+/* `lamina domid <name>` and `lamina domname <id>`, as xl has them. */
+int cmd_domid(int argc, char **argv)
+{
+    uint32_t domid;
+    int status;
+    xc_interface *xch = open_domain("domid", argc, argv, &domid, &status);
+
+    if (!xch)
+        return status;
+    printf("%u\n", domid);
+    xc_interface_close(xch);
+    return CLI_OK;
+}
+
+int cmd_domname(int argc, char **argv)
+{
+    struct lamina_dominfo info;
+    uint32_t domid;
+    int status;
+    xc_interface *xch = open_domain("domname", argc, argv, &domid, &status);
+
+    if (!xch)
+        return status;
+    status = CLI_OK;
+    if (lamina_domain_getinfo_single(xch, domid, &info) < 0) {
+        cli_xc_err(xch);
+        status = CLI_FAILED;
+    } else {
+        printf("%s\n", info.name);
     }
     xc_interface_close(xch);
     return status;

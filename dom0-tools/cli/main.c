@@ -20,6 +20,8 @@ static const struct cli_command commands[] = {
     { "console", cmd_console, "[-r] <domain>", "attach to a domain's console",
       "  -r   first print what the console said before the attach\n"
       "  Ctrl-] detaches; the command ends when the domain goes away\n" },
+    { "domid", cmd_domid, "<domain>", "print a domain's id, given its name", NULL },
+    { "domname", cmd_domname, "<domain>", "print a domain's name, given its id", NULL },
     { "pause", cmd_pause, "<domain>", "pause a domain", NULL },
     { "unpause", cmd_unpause, "<domain>", "unpause a domain", NULL },
     { "destroy", cmd_destroy, "<domain>", "terminate a domain immediately", NULL },

@@ -165,6 +165,14 @@ static void handle_one(struct conn *c, const struct xsd_sockmsg *hdr, const char
     proto_handle(c, hdr, buf);
 }
 
+static void kick(struct conn *c)
+{
+    if (c->defer_kick)
+        c->kick_owed = true;
+    else if (c->ops->kick)
+        c->ops->kick(c);
+}
+
 void conn_input(struct conn *c)
 {
     unsigned int budget = CONN_BUDGET;
@@ -219,8 +227,8 @@ void conn_input(struct conn *c)
         c->in_len += (size_t)n;
         progress = true;
     }
-    if (progress && !c->closing && c->ops->kick)
-        c->ops->kick(c);
+    if (progress && !c->closing)
+        kick(c);
 }
 
 void conn_output(struct conn *c)
@@ -267,8 +275,20 @@ void conn_output(struct conn *c)
         c->input_pending = true;
         mark_work(c);
     }
-    if (progress && c->ops->kick)
+    if (progress)
+        kick(c);
+}
+
+void conn_service(struct conn *c)
+{
+    c->defer_kick = true;
+    conn_input(c);
+    if (!c->closing)
+        conn_output(c);
+    c->defer_kick = false;
+    if (c->kick_owed && !c->closing && c->ops->kick)
         c->ops->kick(c);
+    c->kick_owed = false;
 }
 
 static struct out_msg *new_msg(uint32_t type, uint32_t req_id, uint32_t tx_id, size_t len)

@@ -75,6 +75,9 @@ struct conn {
     unsigned int out_events;
     size_t out_bytes;
     bool write_blocked;
+    /* conn_service() sends one kick for its reads and writes together. */
+    bool defer_kick;
+    bool kick_owed;
     /* Watches and transactions (watch.c, proto.c). */
     struct watch *watches;
     unsigned int nwatches;
@@ -95,6 +98,11 @@ void conn_reset(struct conn *c);
 void conn_input(struct conn *c);
 /* Push queued output to the transport. */
 void conn_output(struct conn *c);
+/*
+ * conn_input() then conn_output(), with one kick for both: a guest's
+ * request and its reply then cost it one event, not two.
+ */
+void conn_service(struct conn *c);
 
 /* Queue a reply to req: data is the payload; -E2BIG if it would be too long. */
 int conn_reply(struct conn *c, const struct xsd_sockmsg *req, uint32_t type, const void *data,

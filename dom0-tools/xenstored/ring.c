@@ -209,10 +209,8 @@ static void on_event(int fd, uint32_t events, void *arg)
             continue;
         if (__atomic_load_n(&r->intf->connection, __ATOMIC_ACQUIRE) == XENSTORE_RECONNECT)
             reconnect(r);
-        if (r->conn && !r->conn->closing) {
-            conn_input(r->conn);
-            conn_output(r->conn);
-        }
+        if (r->conn && !r->conn->closing)
+            conn_service(r->conn);
     }
 }
 

@@ -19,5 +19,8 @@ char *strrchr(const char *s, int c);
 char *strcpy(char *restrict dst, const char *restrict src);
 char *strncpy(char *restrict dst, const char *restrict src, size_t n);
 char *strstr(const char *haystack, const char *needle);
+/* Copies in malloc'd memory; NULL when there is none. */
+char *strdup(const char *s);
+char *strndup(const char *s, size_t n);
 
 #endif /* GUEST_KIT_STRING_H */

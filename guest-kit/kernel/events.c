@@ -138,6 +138,7 @@ void gk_evtchn_do_upcall(void)
     struct vcpu_info *vi = cpu->vcpu_info;
     struct shared_info *s = gk_shared_info();
 
+    cpu->in_handlers++;
     do {
         uint64_t sel;
 
@@ -158,6 +159,7 @@ void gk_evtchn_do_upcall(void)
             }
         }
     } while (__atomic_load_n(&vi->evtchn_upcall_pending, __ATOMIC_SEQ_CST));
+    cpu->in_handlers--;
 }
 
 void gk_evtchn_irq(void)
@@ -332,21 +334,34 @@ int gk_evtchn_send(evtchn_port_t port)
  * few interrupts inside it. Should the flag still be set afterwards, the
  * handlers run here.
  */
+void (*gk_idle_hook)(void);
+bool (*gk_idle_pending)(void);
+
 void gk_block(void)
 {
     unsigned long flags = gk_irq_save();
+    struct gk_cpu *cpu = gk_this_cpu();
+    bool idle_work = gk_idle_hook && cpu->id == 0 && !cpu->in_handlers;
     struct vcpu_info *vi;
 
     if (!ready && gk_evtchn_init() < 0)
         gk_panic("gk_block: event channels cannot be set up");
+    /* Work already waiting for the idle hook: no sleeping on it. */
+    if (idle_work && gk_idle_pending()) {
+        gk_irq_restore(flags);
+        gk_idle_hook();
+        return;
+    }
     gk_irq_disable();
-    vi = gk_this_cpu()->vcpu_info;
+    vi = cpu->vcpu_info;
     if (!__atomic_load_n(&vi->evtchn_upcall_pending, __ATOMIC_SEQ_CST))
         HYPERVISOR_sched_op(SCHEDOP_block, NULL);
     __asm__ volatile("sti\n\thlt\n\tcli" : : : "memory");
     if (__atomic_load_n(&vi->evtchn_upcall_pending, __ATOMIC_SEQ_CST))
         gk_evtchn_do_upcall();
     gk_irq_restore(flags);
+    if (idle_work)
+        gk_idle_hook();
 }
 
 int gk_poll(const evtchn_port_t *ports, unsigned int n, uint64_t timeout_ns)

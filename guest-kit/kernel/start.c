@@ -71,5 +71,7 @@ _Noreturn void gk_start(uint32_t start_info_paddr)
     gk_cpu_boot_identify(gk_boot_vcpu_id());
     gk_mm_init(si);
     argv = make_argv(si, &argc);
+    /* A domain the toolstack built has xenstore; connecting waits for first use. */
+    gk_xenbus_init_lazy();
     exit(main(argc, argv));
 }

@@ -1,5 +1,6 @@
 /* string.c: the string functions, built on the string-instruction ones in arch/x86_64/string.c. */
 /* SPDX-License-Identifier: MIT */
+#include <stdlib.h>
 #include <string.h>
 
 /*
@@ -71,4 +72,21 @@ char *strstr(const char *haystack, const char *needle)
         p++;
     }
     return NULL;
+}
+
+char *strndup(const char *s, size_t n)
+{
+    size_t len = strnlen(s, n);
+    char *d = malloc(len + 1);
+
+    if (d) {
+        memcpy(d, s, len);
+        d[len] = '\0';
+    }
+    return d;
+}
+
+char *strdup(const char *s)
+{
+    return strndup(s, strlen(s));
 }

@@ -3,7 +3,7 @@
 ## hostile guest. Built with the guest flags and linked like any guest-kit program.
 
 TEST_GUESTS = tests/guests/peer tests/guests/grants tests/guests/timers tests/guests/smp \
-	tests/guests/hostile
+	tests/guests/hostile tests/guests/xenbus
 check_PROGRAMS += $(TEST_GUESTS)
 TEST_GUEST_COMMON = tests/guests/gtest.c tests/guests/gtest.h
 
@@ -41,6 +41,13 @@ tests_guests_hostile_CFLAGS = $(GUEST_ALL_CFLAGS)
 tests_guests_hostile_LDADD = $(GUEST_LIB)
 tests_guests_hostile_LINK = $(GUEST_LINK)
 EXTRA_tests_guests_hostile_DEPENDENCIES = $(GUEST_LD_SCRIPT)
+
+tests_guests_xenbus_SOURCES = tests/guests/xenbus.c $(TEST_GUEST_COMMON)
+tests_guests_xenbus_CPPFLAGS = $(GUEST_CPPFLAGS)
+tests_guests_xenbus_CFLAGS = $(GUEST_ALL_CFLAGS)
+tests_guests_xenbus_LDADD = $(GUEST_LIB)
+tests_guests_xenbus_LINK = $(GUEST_LINK)
+EXTRA_tests_guests_xenbus_DEPENDENCIES = $(GUEST_LD_SCRIPT)
 
 # The same check guest-kit's own code gets: nothing KVM's emulator cannot run.
 TESTS += tests/guests/no-simd.sh

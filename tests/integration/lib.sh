@@ -41,7 +41,8 @@ lt_name=
 
 # Stops the daemons of the private run directory by the pids in their pid
 # files (lamina-hv, and the xenstored `lamina create` starts) and waits up
-# to 10 s for each to finish its exit.
+# to 10 s for each to finish its exit; one still there is killed, and fails
+# the test.
 lt_stop_daemons() {
     [ -n "$lt_tmp" ] && [ -d "$lt_tmp/run" ] || return 0
     for pidfile in $(find "$lt_tmp/run" -name '*.pid'); do
@@ -54,6 +55,11 @@ lt_stop_daemons() {
             kill -0 "$dpid" 2>/dev/null || break
             sleep 0.2
         done
+        # A daemon that ignores SIGTERM is a bug, and must not outlive the test.
+        if kill -0 "$dpid" 2>/dev/null; then
+            kill -9 "$dpid" 2>/dev/null
+            lt_fail "$(basename "$pidfile" .pid) (pid $dpid) did not exit within 10 s of SIGTERM"
+        fi
     done
 }
 

@@ -17,6 +17,7 @@ EVENTS_TESTS = \
 	tests/integration/events-dom0.sh \
 	tests/integration/grants-dom0.sh \
 	tests/integration/timers-smp.sh \
-	tests/integration/hostile.sh
+	tests/integration/hostile.sh \
+	tests/integration/xenbus-guest.sh
 TESTS += $(EVENTS_TESTS)
 EXTRA_DIST += $(EVENTS_TESTS) tests/integration/lib.sh

@@ -31,6 +31,7 @@ struct gk_cpu {
 
     struct vcpu_info *vcpu_info;
     uint64_t upcalls;               /* event upcalls taken */
+    unsigned int in_handlers;       /* nesting of event handler runs */
     evtchn_port_t ipi_port;         /* an IPI that only wakes this vCPU (gk_smp_kick) */
     evtchn_port_t timer_port;       /* its VIRQ_TIMER, bound on first use */
     struct gk_timer *timers;        /* armed timers, earliest first */
