@@ -12,4 +12,4 @@ include $(srcdir)/tests/integration/local.mk
 include $(srcdir)/tests/bench/events.mk
 include $(srcdir)/tests/net/local.mk
 include $(srcdir)/tests/blkback/local.mk
-EXTRA_DIST += tests/stop-daemons.sh
+EXTRA_DIST += tests/stop-daemons.sh tests/README.md

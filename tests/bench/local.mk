@@ -15,4 +15,4 @@ tests_bench_hcall_bench_LDADD = $(GUEST_LIB)
 tests_bench_hcall_bench_LINK = $(GUEST_LINK)
 EXTRA_tests_bench_hcall_bench_DEPENDENCIES = $(GUEST_LD_SCRIPT)
 
-EXTRA_DIST += tests/bench/run-boot.sh tests/bench/hcall-bench.cfg
+EXTRA_DIST += tests/bench/run-boot.sh tests/bench/hcall-bench.cfg tests/bench/run-xenbus.sh
