@@ -33,6 +33,8 @@ hypervisor_libhv_la_SOURCES = \
 	hypervisor/core/vcpu_op.c \
 	hypervisor/core/xen_version.c \
 	hypervisor/kvm/kvm.c \
+	hypervisor/loader/acpi.c \
+	hypervisor/loader/acpi.h \
 	hypervisor/loader/bzimage.c \
 	hypervisor/loader/bzimage.h \
 	hypervisor/loader/elf.c \

@@ -121,15 +121,46 @@ static void clear(xen_ulong_t *w, unsigned int bit)
     __atomic_fetch_and(w, ~(1ul << bit), __ATOMIC_SEQ_CST);
 }
 
-/* Tell a vCPU it has events: raise its upcall vector and end its block. */
+/*
+ * Tell a vCPU it has events: set its upcall-pending flag, raise its
+ * upcall vector and end its block. The vector is raised for every newly
+ * pending port, even when the flag was already set: KVM drops an
+ * interrupt sent while the guest's local APIC is software-disabled (Xen's
+ * vLAPIC would have kept it in the IRR), and a flag left set after such a
+ * loss would otherwise silence the vCPU for good. An extra upcall finds
+ * the flag clear and costs the guest one look at it.
+ */
 static void mark_events_pending(struct vcpu *v)
 {
-    if (__atomic_exchange_n(&v->vcpu_info->evtchn_upcall_pending, 1, __ATOMIC_SEQ_CST))
-        return;
-    if (v->upcall_vector)
-        arch_vcpu_inject_vector(v, v->upcall_vector);
+    bool was = __atomic_exchange_n(&v->vcpu_info->evtchn_upcall_pending, 1, __ATOMIC_SEQ_CST);
+
+    if (v->upcall_vector) {
+        int rc = arch_vcpu_inject_vector(v, v->upcall_vector);
+
+        if (rc <= 0 && log_get_level() >= LOG_DEBUG)
+            vlog(LOG_DEBUG, v, "upcall vector %#x not accepted (%d)%s", v->upcall_vector, rc,
+                 was ? ", flag was set" : "");
+    }
     if (atomic_load(&v->blocked))
         vcpu_wake(v);
+}
+
+/*
+ * A new upcall vector delivers what is already pending, as Xen does:
+ * events marked while the vCPU had no vector (xenstored's first notify
+ * comes before any guest has set one up) were never injected, and with
+ * the upcall-pending flag already set nothing else would inject them.
+ */
+void vcpu_set_upcall_vector(struct vcpu *v, uint8_t vector)
+{
+    __atomic_store_n(&v->upcall_vector, vector, __ATOMIC_SEQ_CST);
+    if (vector && v->vcpu_info &&
+        __atomic_load_n(&v->vcpu_info->evtchn_upcall_pending, __ATOMIC_SEQ_CST)) {
+        int rc = arch_vcpu_inject_vector(v, vector);
+
+        if (log_get_level() >= LOG_DEBUG)
+            vlog(LOG_DEBUG, v, "upcall vector %#x: pending events injected (%d)", vector, rc);
+    }
 }
 
 static void wake_pollers(struct domain *d)
@@ -180,8 +211,7 @@ static void set_pending(struct domain *d, uint32_t port, struct deferred_call *c
     v = d->vcpus[chn->notify_vcpu];
     if (!v->vcpu_info)
         return;
-    if (test_and_set(&v->vcpu_info->evtchn_pending_sel, port / BITS_PER_WORD))
-        return;
+    test_and_set(&v->vcpu_info->evtchn_pending_sel, port / BITS_PER_WORD);
     mark_events_pending(v);
 }
 
@@ -575,8 +605,10 @@ int evtchn_unmask(struct domain *d, uint32_t port)
     if (chn->notify_vcpu >= d->max_vcpus)
         return 0;
     v = d->vcpus[chn->notify_vcpu];
-    if (v->vcpu_info && !test_and_set(&v->vcpu_info->evtchn_pending_sel, port / BITS_PER_WORD))
+    if (v->vcpu_info) {
+        test_and_set(&v->vcpu_info->evtchn_pending_sel, port / BITS_PER_WORD);
         mark_events_pending(v);
+    }
     return 0;
 }
 

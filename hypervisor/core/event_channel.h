@@ -75,6 +75,8 @@ long do_event_channel_op(struct vcpu *v, const uint64_t a[6]);
 
 /* Raise a virtual IRQ on a vCPU (per-vCPU VIRQs) or on its domain (global). */
 void evtchn_send_virq(struct vcpu *v, uint32_t virq);
+/* Set a vCPU's upcall vector (0: none), delivering what is already pending. */
+void vcpu_set_upcall_vector(struct vcpu *v, uint8_t vector);
 void evtchn_send_global_virq(struct domain *d, uint32_t virq);
 
 /* Is any of these ports pending in d?  (SCHEDOP_poll) */

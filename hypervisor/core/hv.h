@@ -57,6 +57,7 @@
 enum hv_special_page {
     SPECIAL_PAGE_CONSOLE = 0,
     SPECIAL_PAGE_XENSTORE = 1,
+    SPECIAL_PAGE_ACPI = 2,          /* RSDP and tables (loader/acpi.c) */
 };
 
 struct physmap;
@@ -132,6 +133,7 @@ struct domain {
     uint64_t shared_info_offset;        /* its offset in the memfd */
     uint64_t shared_info_gfn;           /* where the guest mapped it, or ~0 */
     uint64_t special_offset;            /* memfd offset of the special pages */
+    uint32_t vm_assist;                 /* VMASST_TYPE_* bits enabled */
 
     uint64_t hvm_params[HVM_NR_PARAMS];
     struct hv_e820 {
@@ -204,6 +206,7 @@ hypercall_fn do_hvm_op;
 hypercall_fn do_memory_op;
 hypercall_fn do_vcpu_op;
 hypercall_fn do_set_timer_op;
+hypercall_fn do_vm_assist;
 
 /* Block the calling vCPU until an event is pending for it (sched.c). */
 void vcpu_block(struct vcpu *v);

@@ -43,16 +43,25 @@ static int set_callback_irq(struct domain *d, uint64_t value)
     uint64_t type = (value & HVM_PARAM_CALLBACK_IRQ_TYPE_MASK) >> 56;
     uint8_t vector = 0;
 
-    if (value != 0) {
-        /* Lamina delivers events as a vector; there are no GSIs or PCI pins. */
-        if (type != HVM_PARAM_CALLBACK_TYPE_VECTOR)
-            return -EINVAL;
+    switch (value ? type : HVM_PARAM_CALLBACK_TYPE_VECTOR) {
+    case HVM_PARAM_CALLBACK_TYPE_VECTOR:
         vector = (uint8_t)value;
-        if (vector < 0x10)
+        if (value && vector < 0x10)
             return -EINVAL;
+        break;
+    case HVM_PARAM_CALLBACK_TYPE_GSI:
+    case HVM_PARAM_CALLBACK_TYPE_PCI_INTX:
+        /*
+         * There are no GSIs or PCI pins to raise. Accepted, as Xen does,
+         * because guests using per-vCPU upcall vectors (Linux) still set
+         * one "to look enlightened"; the per-vCPU vectors keep working.
+         */
+        return 0;
+    default:
+        return -EINVAL;
     }
     for (uint32_t i = 0; i < d->max_vcpus; i++)
-        d->vcpus[i]->upcall_vector = vector;
+        vcpu_set_upcall_vector(d->vcpus[i], vector);
     return 0;
 }
 
@@ -98,9 +107,7 @@ static long hvmop_set_evtchn_upcall_vector(struct vcpu *v, uint64_t arg)
         return -EINVAL;
     if (op.vcpu >= d->max_vcpus)
         return -ENOENT;
-    pthread_mutex_lock(&d->lock);
-    d->vcpus[op.vcpu]->upcall_vector = op.vector;
-    pthread_mutex_unlock(&d->lock);
+    vcpu_set_upcall_vector(d->vcpus[op.vcpu], op.vector);
     return 0;
 }
 

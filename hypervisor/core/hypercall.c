@@ -19,6 +19,7 @@ static const struct {
     [__HYPERVISOR_vcpu_op] = { "vcpu_op", do_vcpu_op },
     [__HYPERVISOR_sched_op] = { "sched_op", do_sched_op },
     [__HYPERVISOR_hvm_op] = { "hvm_op", do_hvm_op },
+    [__HYPERVISOR_vm_assist] = { "vm_assist", do_vm_assist },
 };
 
 long hypercall_dispatch(struct vcpu *v, uint64_t nr, const uint64_t args[6])

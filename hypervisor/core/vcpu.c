@@ -6,6 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <xen/sched.h>
+
+#include "../loader/acpi.h"
 #include "console.h"
 #include "hv.h"
 
@@ -91,9 +94,30 @@ static void serve_io(struct vcpu *v, struct vcpu_exit *e)
             memset(e->u.io.data, LAMINA_DEBUGCON_PORT, n);
         return;
     }
-    /* No devices live on ports: reads float high, writes vanish. */
+    /* The ACPI sleep control and reset registers the FADT names. */
+    if (e->u.io.port == ACPI_SLEEP_CONTROL_PORT || e->u.io.port == ACPI_SLEEP_STATUS_PORT ||
+        e->u.io.port == ACPI_RESET_PORT) {
+        uint8_t val = n ? e->u.io.data[0] : 0;
+
+        if (!e->u.io.write) {
+            memset(e->u.io.data, 0, n);
+        } else if (e->u.io.port == ACPI_SLEEP_CONTROL_PORT && (val & ACPI_SLEEP_ENABLE) &&
+                   ACPI_SLEEP_TYPE(val) == ACPI_S5_SLEEP_TYPE) {
+            domain_shutdown(v->d, SHUTDOWN_poweroff);
+        } else if (e->u.io.port == ACPI_RESET_PORT && (val & 0x04)) {
+            domain_shutdown(v->d, SHUTDOWN_reboot);
+        }
+        return;
+    }
+    /*
+     * No devices live on ports: reads float high, writes vanish. But for
+     * the PIT's counters, which read 0: Linux calibrates the TSC against
+     * channel 2 and, reading 0xff, would wait for the count to move for
+     * 100000 exits; reading 0 it gives up at once (the TSC rate is in
+     * CPUID and vcpu_time_info anyway).
+     */
     if (!e->u.io.write)
-        memset(e->u.io.data, 0xff, n);
+        memset(e->u.io.data, e->u.io.port >= 0x40 && e->u.io.port <= 0x42 ? 0 : 0xff, n);
     if (atomic_fetch_add(&reported, 1) < 16)
         vlog(LOG_DEBUG, v, "ignored %s of port %#x", e->u.io.write ? "write" : "read",
              e->u.io.port);

@@ -222,3 +222,27 @@ long do_vcpu_op(struct vcpu *v, const uint64_t a[6])
         return -ENOSYS;
     }
 }
+
+/*
+ * vm_assist: for HVM-like guests Xen accepts only runstate_update_flag
+ * (Linux enables it at boot). Runstate areas here are written whole while
+ * the vCPU cannot be reading them, so the flag needs no work; it is
+ * recorded for get-style queries to come.
+ */
+long do_vm_assist(struct vcpu *v, const uint64_t a[6])
+{
+    uint64_t cmd = a[0], type = a[1];
+
+    if (type != VMASST_TYPE_runstate_update_flag)
+        return -EINVAL;
+    switch (cmd) {
+    case VMASST_CMD_enable:
+        __atomic_fetch_or(&v->d->vm_assist, 1u << type, __ATOMIC_RELAXED);
+        return 0;
+    case VMASST_CMD_disable:
+        __atomic_fetch_and(&v->d->vm_assist, ~(1u << type), __ATOMIC_RELAXED);
+        return 0;
+    default:
+        return -EINVAL;
+    }
+}

@@ -66,7 +66,7 @@ long do_xen_version(struct vcpu *v, const uint64_t a[6])
             return rc;
         if (fi.submap_idx >= XENFEAT_NR_SUBMAPS)
             return -EINVAL;
-        fi.submap = feature_submap(v->d);
+        fi.submap = fi.submap_idx == 0 ? feature_submap(v->d) : 0;
         return copy_to_guest(v, arg, &fi, sizeof(fi));
     }
     case XENVER_pagesize:

@@ -13,6 +13,7 @@
 #include "../core/console.h"
 #include "../core/guest_mem.h"
 #include "../core/hv.h"
+#include "acpi.h"
 #include "bzimage.h"
 #include "elf.h"
 
@@ -119,7 +120,13 @@ static void build_memory_map(struct domain *d)
 
     d->e820_nr = 0;
     e820_add(d, 0, ram < HV_LOWMEM_END ? ram : HV_LOWMEM_END, XEN_HVM_MEMMAP_TYPE_RAM);
-    e820_add(d, special, (uint64_t)HV_SPECIAL_PAGE_COUNT << HV_PAGE_SHIFT,
+    /* The special pages are reserved, but for the ACPI tables' page. */
+    e820_add(d, special, (uint64_t)SPECIAL_PAGE_ACPI << HV_PAGE_SHIFT,
+             XEN_HVM_MEMMAP_TYPE_RESERVED);
+    e820_add(d, special + ((uint64_t)SPECIAL_PAGE_ACPI << HV_PAGE_SHIFT), HV_PAGE_SIZE,
+             XEN_HVM_MEMMAP_TYPE_ACPI);
+    e820_add(d, special + ((uint64_t)(SPECIAL_PAGE_ACPI + 1) << HV_PAGE_SHIFT),
+             (uint64_t)(HV_SPECIAL_PAGE_COUNT - SPECIAL_PAGE_ACPI - 1) << HV_PAGE_SHIFT,
              XEN_HVM_MEMMAP_TYPE_RESERVED);
     if (ram > HV_LOWMEM_END)
         e820_add(d, HV_HIGHMEM_START, ram - HV_LOWMEM_END, XEN_HVM_MEMMAP_TYPE_RAM);
@@ -139,6 +146,8 @@ int domain_build_pvh(struct domain *d, int kernel_fd, int ramdisk_fd, const char
     struct hvm_memmap_table_entry mm[sizeof(d->e820) / sizeof(d->e820[0])];
     uint64_t si_gpa, mm_gpa, mod_gpa, cmd_gpa, rd_gpa = 0, end;
     uint64_t special_gfn = HV_SPECIAL_END_GFN - HV_SPECIAL_PAGE_COUNT;
+    uint64_t acpi_gpa, rsdp_gpa;
+    uint8_t acpi[HV_PAGE_SIZE];
     uint32_t store_port = 0;
     bool entry_ok = false;
     int rc;
@@ -229,6 +238,14 @@ int domain_build_pvh(struct domain *d, int kernel_fd, int ramdisk_fd, const char
     memset(&mod, 0, sizeof(mod));
     mod.paddr = rd_gpa;
     mod.size = ramdisk_size;
+    acpi_gpa = (special_gfn + SPECIAL_PAGE_ACPI) << HV_PAGE_SHIFT;
+    rc = acpi_build(acpi, sizeof(acpi), acpi_gpa, d->max_vcpus, d->max_vcpus);
+    if (rc < 0) {
+        rc = fail(err, errlen, rc, "cannot build ACPI tables for %u vCPUs", d->max_vcpus);
+        goto out;
+    }
+    rsdp_gpa = acpi_gpa + (uint64_t)rc;
+
     memset(&si, 0, sizeof(si));
     si.magic = XEN_HVM_START_MAGIC_VALUE;
     si.version = 1;
@@ -237,6 +254,7 @@ int domain_build_pvh(struct domain *d, int kernel_fd, int ramdisk_fd, const char
     si.cmdline_paddr = cmd_gpa;
     si.memmap_paddr = mm_gpa;
     si.memmap_entries = d->e820_nr;
+    si.rsdp_paddr = rsdp_gpa;
     rc = copy_to_gpa(d, si_gpa, &si, sizeof(si));
     if (!rc)
         rc = copy_to_gpa(d, mm_gpa, mm, d->e820_nr * sizeof(mm[0]));
@@ -247,6 +265,8 @@ int domain_build_pvh(struct domain *d, int kernel_fd, int ramdisk_fd, const char
     if (!rc)
         rc = zero_gpa(d, special_gfn << HV_PAGE_SHIFT,
                       (uint64_t)HV_SPECIAL_PAGE_COUNT << HV_PAGE_SHIFT);
+    if (!rc)
+        rc = copy_to_gpa(d, acpi_gpa, acpi, sizeof(acpi));
     if (rc < 0) {
         rc = fail(err, errlen, rc, "cannot write the start info");
         goto out;

@@ -4,7 +4,9 @@
 #
 # Usage: fetch.sh CACHE-DIR
 # Leaves CACHE-DIR/current.env (shell assignments: KVER, KERNEL, KVM_MODULES,
-# BUSYBOX, KERNEL_TREE) and prints nothing else on success. Exit 77 with the
+# GUEST_MODULES, BUSYBOX, KERNEL_TREE) and prints nothing else on success.
+# The same kernel runs as the test host and as the Linux guest under Lamina:
+# GUEST_MODULES holds the guest's modules (Xen frontends, ext4), decompressed. Exit 77 with the
 # reason on stderr when the packages cannot be had (no network, no apt), 1 on
 # other errors.
 #
@@ -47,10 +49,44 @@ cache=$(cd "$cache" && pwd)
 exec 9>"$cache/lock"
 flock -w 600 9 || die "the cache $cache stays locked by another run (waited 10 minutes)"
 
+# extract_modules TREE KVER DIR NAME...: decompress modules found under TREE's
+# kernel/ (by path relative to it) into DIR; the package ships no modules.dep,
+# and decompressing here keeps the VMs independent of insmod's xz support.
+extract_modules() {
+    x_tree=$1/usr/lib/modules/$2/kernel
+    x_dir=$3
+    shift 3
+    rm -rf "$x_dir"
+    mkdir -p "$x_dir" || die "cannot create $x_dir"
+    for m in "$@"; do
+        name=$(basename "$m")
+        if [ -f "$x_tree/$m.ko.xz" ]; then
+            xz -dc "$x_tree/$m.ko.xz" > "$x_dir/$name.ko" || die "cannot decompress $m.ko.xz"
+        elif [ -f "$x_tree/$m.ko" ]; then
+            cp "$x_tree/$m.ko" "$x_dir/$name.ko" || die "cannot copy $m.ko"
+        else
+            die "the kernel package has no module $m"
+        fi
+    done
+}
+KVM_MODS="virt/lib/irqbypass drivers/crypto/ccp/ccp arch/x86/kvm/kvm arch/x86/kvm/kvm-amd"
+# In load order (ext4 needs jbd2, crc16, mbcache; mounting asks for crc32c).
+GUEST_MODS="drivers/block/xen-blkfront drivers/net/xen-netfront crypto/crc32c_generic
+    lib/crc16 fs/mbcache fs/jbd2/jbd2 fs/ext4/ext4"
+
 if [ -f "$cache/current.env" ]; then
     # shellcheck disable=SC1091
     . "$cache/current.env"
     if [ -f "$KERNEL" ] && [ -x "$BUSYBOX" ] && [ -f "$KVM_MODULES/kvm-amd.ko" ]; then
+        # A cache from before the guest modules: add them from the kernel tree.
+        if [ ! -f "${GUEST_MODULES:-/nonexistent}/ext4.ko" ] && [ -d "$KERNEL_TREE" ]; then
+            GUEST_MODULES=$cache/guest-modules-$KVER
+            # shellcheck disable=SC2086 # a list of module paths
+            extract_modules "$KERNEL_TREE" "$KVER" "$GUEST_MODULES" $GUEST_MODS
+            grep -v '^GUEST_MODULES=' "$cache/current.env" > "$cache/current.env.new"
+            echo "GUEST_MODULES='$GUEST_MODULES'" >> "$cache/current.env.new"
+            mv "$cache/current.env.new" "$cache/current.env"
+        fi
         [ "${LAMINA_NESTED_REFRESH:-0}" = 1 ] || exit 0
         have_cache=1
     fi
@@ -118,32 +154,24 @@ kernel=$tree/boot/vmlinuz-$kver
 grep -q '^CONFIG_KVM_XEN=y' "$tree/boot/config-$kver" ||
     echo "nested: warning: $kpkg lacks CONFIG_KVM_XEN; KVM_CAP_XEN_HVM will be 0" >&2
 
-# The package ships no modules.dep, and decompressing here keeps the test
-# host independent of its insmod's xz support.
 modules=$cache/kvm-modules-$kver
-rm -rf "$modules"
-mkdir -p "$modules"
-kmod=$tree/usr/lib/modules/$kver/kernel
-for m in virt/lib/irqbypass drivers/crypto/ccp/ccp arch/x86/kvm/kvm arch/x86/kvm/kvm-amd; do
-    name=$(basename "$m")
-    if [ -f "$kmod/$m.ko.xz" ]; then
-        xz -dc "$kmod/$m.ko.xz" > "$modules/$name.ko" || die "cannot decompress $m.ko.xz"
-    elif [ -f "$kmod/$m.ko" ]; then
-        cp "$kmod/$m.ko" "$modules/$name.ko" || die "cannot copy $m.ko"
-    else
-        die "$kpkg has no module $m"
-    fi
-done
+guest_modules=$cache/guest-modules-$kver
+# shellcheck disable=SC2086 # lists of module paths
+extract_modules "$tree" "$kver" "$modules" $KVM_MODS
+# shellcheck disable=SC2086
+extract_modules "$tree" "$kver" "$guest_modules" $GUEST_MODS
 
 cat > "$cache/current.env.new" <<EOF
 KVER='$kver'
 KERNEL='$kernel'
 KVM_MODULES='$modules'
+GUEST_MODULES='$guest_modules'
 BUSYBOX='$cache/busybox-static/usr/bin/busybox'
 KERNEL_TREE='$tree'
 EOF
 mv "$cache/current.env.new" "$cache/current.env"
-for old in "$cache"/linux-image-* "$cache"/kvm-modules-*; do
-    [ "$old" = "$tree" ] || [ "$old" = "$modules" ] || rm -rf "$old"
+for old in "$cache"/linux-image-* "$cache"/kvm-modules-* "$cache"/guest-modules-*; do
+    [ "$old" = "$tree" ] || [ "$old" = "$modules" ] || [ "$old" = "$guest_modules" ] ||
+        rm -rf "$old"
 done
 echo "nested: cached $kpkg and busybox-static in $cache" >&2

@@ -29,10 +29,10 @@ uptime_ms() {
     echo $(( ${up%.*} * 1000 + 1${up#*.} * 10 - 1000 ))
 }
 
-# hv_start: starts lamina-hv from the build tree (it daemonizes and writes
-# its pid file); init stops it after the scenario.
+# hv_start [ARG...]: starts lamina-hv from the build tree (it daemonizes and
+# writes its pid file); init stops it after the scenario.
 hv_start() {
-    ./hypervisor/lamina-hv || fail "lamina-hv did not start (exit status $?)"
+    ./hypervisor/lamina-hv "$@" || fail "lamina-hv did not start (exit status $?)"
     [ -f "$LAMINA_RUNDIR/lamina-hv.pid" ] || fail "lamina-hv left no pid file in $LAMINA_RUNDIR"
 }
 
@@ -62,4 +62,13 @@ guest_ok() {
     124) fail "$g_name did not end within ${g_limit}s; it said: $g_why" ;;
     *) fail "$g_name: lamina create -c exited with $rc; the guest said: $g_why" ;;
     esac
+}
+
+# hypercall_summary: with `hv_start -v`, each distinct hypercall (name, first
+# argument, result) the guests made, with counts, from lamina-hv's log.
+hypercall_summary() {
+    sed -n 's/.*: \([a-z_]*\)(\([0-9a-fx]*\), .*) = \(-*[0-9]*\)$/\1 \2 = \3/p' \
+        "$LAMINA_LOGDIR/lamina-hv.log" | sort | uniq -c | sort -rn
+    grep -E 'unknown hypercall|warn' "$LAMINA_LOGDIR/lamina-hv.log" | sort | uniq -c | head -n 20
+    grep -vE 'event_channel_op\(0x4,' "$LAMINA_LOGDIR/lamina-hv.log" | head -n "${1:-0}"
 }

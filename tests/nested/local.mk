@@ -29,6 +29,8 @@ EXTRA_DIST += \
 	tests/nested/scenarios/20-hello.sh \
 	tests/nested/scenarios/30-selftest.sh \
 	tests/nested/scenarios/40-vmcall.sh \
+	tests/nested/scenarios/50-linux.sh \
+	tests/nested/guest-init.sh \
 	tests/nested/vmcall-guest.cfg \
 	tests/nested/vmcall-guest.ld \
 	docs/testing-nested.md

@@ -198,6 +198,30 @@ for s in $scenarios; do
             die "scenario $name needs $need: neither built nor in the sources (make check?)"
     done
 done
+# The Linux guest (scenarios with a "# linux-guest" line): the test host's own
+# kernel, an initramfs of busybox, guest-init.sh and the guest's modules, and
+# an empty ext4 image for its disk.
+if grep -q '^# linux-guest' $scenarios; then
+    groot=$work/guest-root
+    mkdir -p "$groot/bin" "$groot/lib/modules/guest" "$groot/proc" "$groot/sys" "$groot/dev" \
+             "$root/guest" || die "cannot populate $groot"
+    cp "$BUSYBOX" "$groot/bin/busybox" || die "cannot copy busybox for the guest"
+    { cp "$here/guest-init.sh" "$groot/init" && chmod 755 "$groot/init"; } ||
+        die "cannot install the guest's /init"
+    : > "$groot/lib/modules/guest/order"
+    for m in xen-blkfront xen-netfront crc32c_generic crc16 mbcache jbd2 ext4; do
+        cp "$GUEST_MODULES/$m.ko" "$groot/lib/modules/guest/" ||
+            die "cannot copy the guest module $m.ko"
+        echo "$m" >> "$groot/lib/modules/guest/order"
+    done
+    (cd "$groot" && find . | "$BUSYBOX" cpio -o -H newc -R 0:0 2>/dev/null) | gzip -1 \
+        > "$root/guest/initrd.gz" || die "cannot build the guest's initramfs"
+    cp "$KERNEL" "$root/guest/vmlinuz" || die "cannot copy the guest kernel"
+    command -v mkfs.ext4 >/dev/null 2>&1 || die "mkfs.ext4 (e2fsprogs) is missing"
+    mkfs.ext4 -q -F "$root/guest/disk.img" 32M > "$work/mkfs.out" 2>&1 ||
+        die "mkfs.ext4 failed: $(cat "$work/mkfs.out")"
+fi
+
 initrd=$work/initrd.gz
 (cd "$root" && find . | "$BUSYBOX" cpio -o -H newc -R 0:0 2>/dev/null) | gzip -1 > "$initrd" ||
     die "cannot build the initramfs"

@@ -4,8 +4,13 @@
 HV_TEST_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/hypervisor/core \
 	-I$(top_srcdir)/hypervisor -I$(top_srcdir)/tests/unit $(CHECK_CFLAGS)
 
-check_PROGRAMS += tests/unit/test_elf tests/unit/test_guest_mem
-TESTS += tests/unit/test_elf tests/unit/test_guest_mem
+check_PROGRAMS += tests/unit/test_elf tests/unit/test_guest_mem tests/unit/test_acpi
+TESTS += tests/unit/test_elf tests/unit/test_guest_mem tests/unit/test_acpi
+
+# The ACPI tables of PVH domains (hypervisor/loader/acpi.c).
+tests_unit_test_acpi_SOURCES = tests/unit/test_acpi.c hypervisor/loader/acpi.c
+tests_unit_test_acpi_CPPFLAGS = $(HV_TEST_CPPFLAGS)
+tests_unit_test_acpi_LDADD = $(CHECK_LIBS)
 
 # The loader's parsers alone (ELF, bzImage), against images the test writes itself.
 tests_unit_test_elf_SOURCES = tests/unit/test_elf.c tests/unit/elf_writer.c \
