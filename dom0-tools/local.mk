@@ -72,3 +72,4 @@ EXTRA_DIST += dom0-tools/README.md
 include $(srcdir)/dom0-tools/libxenstore/local.mk
 include $(srcdir)/dom0-tools/xenstored/local.mk
 include $(srcdir)/dom0-tools/blkback/local.mk
+include $(srcdir)/dom0-tools/netback/local.mk
