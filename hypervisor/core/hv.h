@@ -81,6 +81,12 @@ struct vcpu {
     enum vcpu_state state;          /* under d->lock */
     atomic_bool blocked;            /* in SCHEDOP_block/poll; set under d->lock */
     bool initialised;               /* has a register state to start from */
+    /*
+     * A down vCPU's thread waits inside KVM for INIT/SIPI from another
+     * vCPU (how Linux starts its CPUs) unless held: parked, its registers
+     * ours to set (VCPUOP_initialise, VCPUOP_down). Under d->lock.
+     */
+    bool hold;
     bool parked;                    /* stopped at the pause point, under d->lock */
     atomic_bool kick;               /* leave guest mode and look at d's state */
 

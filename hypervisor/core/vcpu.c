@@ -79,7 +79,8 @@ static bool must_park(const struct vcpu *v)
 {
     const struct domain *d = v->d;
 
-    return !d->dying && (d->paused || d->shutdown || !d->built || v->state == VCPU_DOWN);
+    return !d->dying && (d->paused || d->shutdown || !d->built ||
+                         (v->state == VCPU_DOWN && v->hold));
 }
 
 static void serve_io(struct vcpu *v, struct vcpu_exit *e)
@@ -148,6 +149,28 @@ static void serve_msr(struct vcpu *v, struct vcpu_exit *e)
     }
 }
 
+/*
+ * A down vCPU that exits for anything but a kick has run guest code: some
+ * other vCPU started it with INIT/SIPI, which KVM handled. It is up.
+ */
+static void started_by_sipi(struct vcpu *v)
+{
+    struct domain *d = v->d;
+    bool up = false;
+
+    pthread_mutex_lock(&d->lock);
+    if (v->state == VCPU_DOWN && !v->hold) {
+        v->state = VCPU_RUNNABLE;
+        v->initialised = true;
+        up = true;
+    }
+    pthread_mutex_unlock(&d->lock);
+    if (up) {
+        vlog(LOG_DEBUG, v, "started by INIT/SIPI");
+        vcpu_update_time(v);
+    }
+}
+
 static void *vcpu_thread(void *arg)
 {
     struct vcpu *v = arg;
@@ -179,6 +202,8 @@ static void *vcpu_thread(void *arg)
             domain_crash(d, "the vCPU could not be run");
             continue;
         }
+        if (v->state == VCPU_DOWN && e.kind != VEXIT_KICKED)
+            started_by_sipi(v);
         switch (e.kind) {
         case VEXIT_HYPERCALL:
             arch_vcpu_get_paging(v, &v->paging);

@@ -107,11 +107,16 @@ static long vcpu_initialise(struct vcpu *v, struct vcpu *target, uint64_t arg)
     if ((rc = check_hvm_context(&ctx)) < 0)
         return rc;
     pthread_mutex_lock(&d->lock);
-    /* Its thread is parked while down, so its registers are ours to set. */
     if (target->initialised || target->state != VCPU_DOWN) {
         pthread_mutex_unlock(&d->lock);
         return -EEXIST;
     }
+    /* Out of KVM (where it waits for a SIPI) and parked: its registers are ours to set. */
+    target->hold = true;
+    if (target != v)
+        vcpu_kick(target);
+    while (target->thread_started && !target->parked && !d->dying)
+        pthread_cond_wait(&d->state_cond, &d->lock);
     rc = arch_vcpu_set_hvm_context(target, &ctx);
     if (!rc)
         target->initialised = true;
@@ -129,6 +134,7 @@ static long vcpu_up(struct vcpu *v, struct vcpu *target)
         rc = -EINVAL;
     else if (target->state == VCPU_DOWN) {
         target->state = VCPU_RUNNABLE;
+        target->hold = false;
         pthread_cond_broadcast(&target->wake);
     }
     pthread_mutex_unlock(&d->lock);
@@ -143,6 +149,7 @@ static long vcpu_down(struct vcpu *v, struct vcpu *target)
 
     pthread_mutex_lock(&d->lock);
     target->state = VCPU_DOWN;
+    target->hold = true;            /* parked, its state kept for VCPUOP_up */
     if (target != v)
         vcpu_kick(target);
     pthread_mutex_unlock(&d->lock);

@@ -43,6 +43,9 @@ struct arch_vcpu {
 static int kvm_fd = -1;
 static int run_size;
 static struct kvm_cpuid2 *host_cpuid;
+#ifdef KVM_CAP_XEN_HVM
+static void pin_xen_key(void);
+#endif
 static bool xen_intercept;
 
 static void kick_handler(int sig)
@@ -118,6 +121,8 @@ int arch_init(void)
 #ifdef KVM_CAP_XEN_HVM
     xen_intercept = (ioctl(kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_XEN_HVM) &
                      KVM_XEN_HVM_CONFIG_INTERCEPT_HCALL) != 0;
+    if (xen_intercept)
+        pin_xen_key();
 #endif
 
     memset(&sa, 0, sizeof(sa));
@@ -130,6 +135,33 @@ int arch_init(void)
                                             : "no Xen intercept, hypercalls exit via port I/O");
     return 0;
 }
+
+#ifdef KVM_CAP_XEN_HVM
+/*
+ * KVM switches its Xen support on with a static key, incremented by every
+ * VM configured for it and dropped (a second later) when the last goes:
+ * each flip rewrites KVM's code while other VMs may run it. An idle VM
+ * holding the key for lamina-hv's lifetime keeps domains' coming and going
+ * from patching code under running vCPUs (on the TCG-emulated test host
+ * that race oopsed in vcpu_run). Failing to pin costs nothing but that.
+ */
+static void pin_xen_key(void)
+{
+    static int keeper = -1;
+    struct kvm_xen_hvm_config xc = {
+        .flags = KVM_XEN_HVM_CONFIG_INTERCEPT_HCALL,
+        .msr = XEN_HYPERCALL_MSR,
+    };
+
+    if (keeper >= 0)
+        return;
+    keeper = ioctl(kvm_fd, KVM_CREATE_VM, 0);
+    if (keeper >= 0 && ioctl(keeper, KVM_XEN_HVM_CONFIG, &xc) < 0) {
+        close(keeper);
+        keeper = -1;
+    }
+}
+#endif
 
 bool arch_has_xen_intercept(void)
 {

@@ -52,6 +52,43 @@ guest() {
     sed "s/^/  $g_name> /" "$NESTED_DIR/$g_name.out"
 }
 
+# guest_bg NAME TIMEOUT CONFIG [KEY=VALUE...]: `guest` in the background; then
+# wait_line NAME REGEX [SECONDS] waits for a line of its output (the line lands
+# in $line, failing the scenario when it does not come) and guest_wait NAME
+# waits for it to end (status in $rc, duration in $ms, as `guest`).
+guest_bg() {
+    g_name=$1
+    g_limit=$2
+    shift 2
+    g_start=$(uptime_ms)
+    timeout -k 5 "$g_limit" ./dom0-tools/lamina create -q "$@" -c \
+        > "$NESTED_DIR/$g_name.out" 2>&1 &
+    g_pid=$!
+}
+
+wait_line() {
+    w_limit=$(( ${3:-60} * 10 ))
+    w_n=0
+    while [ "$w_n" -lt "$w_limit" ]; do
+        line=$(grep -a -m 1 -E -- "$2" "$NESTED_DIR/$1.out" 2>/dev/null)
+        [ -n "$line" ] && return 0
+        kill -0 "$g_pid" 2>/dev/null || break
+        sleep 0.1
+        w_n=$((w_n + 1))
+    done
+    sed "s/^/  $1> /" "$NESTED_DIR/$1.out"
+    fail "$1 printed no line matching '$2'; it said: $(grep -v '^$' "$NESTED_DIR/$1.out" |
+        tail -n 2 | tr '\n' ' ')"
+}
+
+guest_wait() {
+    wait "$g_pid"
+    rc=$?
+    ms=$(( $(uptime_ms) - g_start ))
+    [ "$ms" -lt $(( g_limit * 1000 )) ] || rc=124
+    sed "s/^/  $1> /" "$NESTED_DIR/$1.out"
+}
+
 # guest_ok: fails the scenario unless the last `guest` ended on its own with status 0.
 guest_ok() {
     # The most telling line: a guest's crash report or error, else its last line.

@@ -30,6 +30,9 @@ EXTRA_DIST += \
 	tests/nested/scenarios/30-selftest.sh \
 	tests/nested/scenarios/40-vmcall.sh \
 	tests/nested/scenarios/50-linux.sh \
+	tests/nested/scenarios/60-linux-disk.sh \
+	tests/nested/scenarios/80-linux-smp.sh \
+	tests/nested/scenarios/90-linux-shutdown.sh \
 	tests/nested/guest-init.sh \
 	tests/nested/vmcall-guest.cfg \
 	tests/nested/vmcall-guest.ld \

@@ -238,6 +238,7 @@ set -- -accel tcg -cpu max -smp 2 -m "$mem" -nodefaults -display none -no-reboot
 say "qemu-system-x86_64 $* -append '$cmdline'"
 set -- "$@" -append "$cmdline"
 t0=$(now_ms)
+: > "$log"      # before tail starts, so that it never shows an earlier run
 timeout -k 10 "$limit" qemu-system-x86_64 "$@" < /dev/null > "$log" 2> "$work/qemu.err" &
 qpid=$!
 tail -n +1 -f --pid="$qpid" "$log" | tr -d '\r'
