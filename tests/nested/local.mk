@@ -33,6 +33,7 @@ EXTRA_DIST += \
 	tests/nested/scenarios/60-linux-disk.sh \
 	tests/nested/scenarios/80-linux-smp.sh \
 	tests/nested/scenarios/90-linux-shutdown.sh \
+	tests/nested/scenarios/95-linux-vs-qemu.sh \
 	tests/nested/guest-init.sh \
 	tests/nested/vmcall-guest.cfg \
 	tests/nested/vmcall-guest.ld \

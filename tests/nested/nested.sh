@@ -189,6 +189,17 @@ add_file() {
     fi
 }
 
+# add_host_file PATH: a file of this machine at the same path (a program with its
+# libraries); missing ones are left out, and the scenario that wanted them skips.
+add_host_file() {
+    [ -f "$1" ] || return 0
+    mkdir -p "$root$(dirname "$1")"
+    cp -L "$1" "$root$1" || die "cannot copy $1"
+    if readelf -l "$1" 2>/dev/null | grep -q 'program interpreter'; then
+        add_libs "$1"
+    fi
+}
+
 command -v readelf >/dev/null 2>&1 || die "readelf (binutils) is missing"
 for s in $scenarios; do
     name=$(scenario_name "$s")
@@ -196,6 +207,9 @@ for s in $scenarios; do
     for need in $(sed -n 's/^# needs://p' "$s"); do
         add_file "$need" ||
             die "scenario $name needs $need: neither built nor in the sources (make check?)"
+    done
+    for need in $(sed -n 's/^# needs-host://p' "$s"); do
+        add_host_file "$need"
     done
 done
 # The Linux guest (scenarios with a "# linux-guest" line): the test host's own
