@@ -225,6 +225,9 @@ static void on_signal(int fd, uint32_t events, void *arg)
     loop_stop();
 }
 
+static struct loop_source *signal_source;
+static int signal_fd = -1;
+
 static int setup_signals(void)
 {
     sigset_t set;
@@ -240,7 +243,25 @@ static int setup_signals(void)
     fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
     if (fd < 0)
         return -errno;
-    return loop_add(fd, 0x001 /* EPOLLIN */, on_signal, NULL) ? 0 : -errno;
+    signal_source = loop_add(fd, 0x001 /* EPOLLIN */, on_signal, NULL);
+    if (!signal_source) {
+        int err = errno;
+
+        close(fd);
+        return -err;
+    }
+    signal_fd = fd;
+    return 0;
+}
+
+static void teardown_signals(void)
+{
+    if (signal_source)
+        loop_del(signal_source);
+    signal_source = NULL;
+    if (signal_fd >= 0)
+        close(signal_fd);
+    signal_fd = -1;
 }
 
 /* Each domain and each tool holds a descriptor: allow many. */
@@ -338,6 +359,7 @@ int main(int argc, char **argv)
     socket_fini();
     xsd_fini();
     ring_fini();
+    teardown_signals();
     loop_fini();
     if (o.pid_file)
         unlink(o.pid_file);

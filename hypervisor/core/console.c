@@ -212,7 +212,7 @@ static void console_ring_event(void *arg, uint32_t port)
     size_t n = 0;
 
     if (prod - cons > sizeof(r->out)) {
-        dlog(LOG_WARN, d, "console ring indexes are corrupt (cons %u, prod %u); resetting",
+        dlog_guest(LOG_WARN, d, "console ring indexes are corrupt (cons %u, prod %u); resetting",
              cons, prod);
         __atomic_store_n(&r->out_cons, prod, __ATOMIC_RELEASE);
         return;
@@ -267,7 +267,7 @@ int console_input(struct domain *d, const void *buf, size_t len)
     cons = __atomic_load_n(&r->in_cons, __ATOMIC_ACQUIRE);
     prod = __atomic_load_n(&r->in_prod, __ATOMIC_ACQUIRE);
     if (prod - cons > sizeof(r->in)) {
-        dlog(LOG_WARN, d, "console input ring indexes are corrupt; input dropped");
+        dlog_guest(LOG_WARN, d, "console input ring indexes are corrupt; input dropped");
         return -EIO;
     }
     while (n < len && prod - cons < sizeof(r->in))

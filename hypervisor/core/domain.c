@@ -20,6 +20,8 @@ static struct domain *domtab[HV_MAX_DOMAINS];
 static uint32_t next_domid = 1;
 struct domain *dom0;
 
+#define LOG_BURST       10      /* guest-caused messages logged at once, then 1/s */
+
 /* Pages after RAM in a domain's memfd: shared_info, special pages, grant frames. */
 #define HV_EXTRA_PAGES  (1 + HV_SPECIAL_PAGE_COUNT + GNTTAB_MAX_FRAMES)
 
@@ -37,6 +39,8 @@ int domain_table_init(void)
     d->memfd = -1;
     atomic_init(&d->refcnt, 1);
     pthread_mutex_init(&d->lock, NULL);
+    pthread_mutex_init(&d->log_lock, NULL);
+    d->log_tokens = LOG_BURST;
     pthread_cond_init(&d->state_cond, NULL);
     pthread_rwlock_init(&d->physmap_lock, NULL);
     clock_gettime(CLOCK_MONOTONIC, &d->created);
@@ -108,8 +112,40 @@ static void domain_free(struct domain *d)
     free(d->config_json);
     pthread_rwlock_destroy(&d->physmap_lock);
     pthread_cond_destroy(&d->state_cond);
+    pthread_mutex_destroy(&d->log_lock);
     pthread_mutex_destroy(&d->lock);
     free(d);
+}
+
+bool domain_log_ratelimit(struct domain *d)
+{
+    struct timespec ts;
+    uint64_t now;
+    uint32_t dropped = 0;
+    bool ok;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    now = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+    pthread_mutex_lock(&d->log_lock);
+    if (now - d->log_refill_ns >= 1000000000ull) {
+        uint64_t add = (now - d->log_refill_ns) / 1000000000ull;
+
+        d->log_tokens = add >= LOG_BURST || d->log_tokens + add >= LOG_BURST
+                            ? LOG_BURST : d->log_tokens + (uint32_t)add;
+        d->log_refill_ns = now;
+    }
+    ok = d->log_tokens > 0;
+    if (ok) {
+        d->log_tokens--;
+        dropped = d->log_suppressed;
+        d->log_suppressed = 0;
+    } else {
+        d->log_suppressed++;
+    }
+    pthread_mutex_unlock(&d->log_lock);
+    if (dropped)
+        dlog(LOG_WARN, d, "%u messages caused by the guest were not logged", dropped);
+    return ok;
 }
 
 void domain_put(struct domain *d)
@@ -229,6 +265,8 @@ int domain_create(const struct lamina_ctl_domain_create *req, const void *config
     atomic_init(&d->refcnt, 1);
     d->memfd = -1;
     pthread_mutex_init(&d->lock, NULL);
+    pthread_mutex_init(&d->log_lock, NULL);
+    d->log_tokens = LOG_BURST;
     pthread_cond_init(&d->state_cond, NULL);
     pthread_rwlock_init(&d->physmap_lock, NULL);
     memcpy(d->name, req->name, sizeof(d->name));

@@ -140,6 +140,10 @@ struct domain {
     uint64_t shared_info_gfn;           /* where the guest mapped it, or ~0 */
     uint64_t special_offset;            /* memfd offset of the special pages */
     uint32_t vm_assist;                 /* VMASST_TYPE_* bits enabled */
+    /* Rate limit of the messages a guest can cause (domain_log_ratelimit()). */
+    pthread_mutex_t log_lock;
+    uint64_t log_refill_ns;
+    uint32_t log_tokens, log_suppressed;
 
     uint64_t hvm_params[HVM_NR_PARAMS];
     struct hv_e820 {
@@ -178,6 +182,12 @@ int domain_destroy(struct domain *d);
 int domain_pause(struct domain *d);
 int domain_unpause(struct domain *d);
 void domain_shutdown(struct domain *d, uint32_t reason);
+/*
+ * True if a message the guest brought about may be logged now: a burst of
+ * 10, then one a second per domain. The first message after a quiet spell
+ * says how many were dropped.
+ */
+bool domain_log_ratelimit(struct domain *d);
 void domain_crash(struct domain *d, const char *why);
 int domain_start_vcpu(struct vcpu *v);
 uint32_t domain_flags(struct domain *d);

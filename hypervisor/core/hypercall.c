@@ -63,7 +63,7 @@ int hypercall_page_write(struct vcpu *v, uint64_t msr_value)
         stub[7] = 0xc3;                     /* ret */
     }
     if (copy_to_gpa(v->d, gpa, page, sizeof(page)) < 0) {
-        vlog(LOG_WARN, v, "hypercall page at %#llx is not RAM", (unsigned long long)gpa);
+        vlog_guest(LOG_WARN, v, "hypercall page at %#llx is not RAM", (unsigned long long)gpa);
         return -EFAULT;
     }
     v->d->hypercall_page_msr = msr_value;

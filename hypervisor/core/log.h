@@ -10,4 +10,14 @@
 #define vlog(lvl, v, fmt, ...) \
     log_msg(lvl, "d%uv%u: " fmt, (v)->d->domid, (v)->id, ##__VA_ARGS__)
 
+/* Messages a guest can provoke at will: rate-limited per domain. */
+#define dlog_guest(lvl, d, fmt, ...) do {                                   \
+        if (domain_log_ratelimit(d))                                        \
+            dlog(lvl, d, fmt, ##__VA_ARGS__);                               \
+    } while (0)
+#define vlog_guest(lvl, v, fmt, ...) do {                                   \
+        if (domain_log_ratelimit((v)->d))                                   \
+            vlog(lvl, v, fmt, ##__VA_ARGS__);                               \
+    } while (0)
+
 #endif /* LAMINA_HV_LOG_H */

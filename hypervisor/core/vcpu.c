@@ -85,7 +85,6 @@ static bool must_park(const struct vcpu *v)
 
 static void serve_io(struct vcpu *v, struct vcpu_exit *e)
 {
-    static _Atomic unsigned int reported;
     size_t n = e->u.io.len;
 
     if (e->u.io.port == LAMINA_DEBUGCON_PORT) {
@@ -119,25 +118,27 @@ static void serve_io(struct vcpu *v, struct vcpu_exit *e)
      */
     if (!e->u.io.write)
         memset(e->u.io.data, e->u.io.port >= 0x40 && e->u.io.port <= 0x42 ? 0 : 0xff, n);
-    if (atomic_fetch_add(&reported, 1) < 16)
-        vlog(LOG_DEBUG, v, "ignored %s of port %#x", e->u.io.write ? "write" : "read",
-             e->u.io.port);
+    if (log_get_level() >= LOG_DEBUG)
+        vlog_guest(LOG_DEBUG, v, "ignored %s of port %#x", e->u.io.write ? "write" : "read",
+                   e->u.io.port);
 }
 
 static void serve_mmio(struct vcpu *v, struct vcpu_exit *e)
 {
     if (!e->u.mmio.write)
         memset(e->u.mmio.data, 0xff, e->u.mmio.len);
-    vlog(LOG_DEBUG, v, "ignored %s of unbacked address %#llx", e->u.mmio.write ? "write" : "read",
-         (unsigned long long)e->u.mmio.gpa);
+    if (log_get_level() >= LOG_DEBUG)
+        vlog_guest(LOG_DEBUG, v, "ignored %s of unbacked address %#llx",
+                   e->u.mmio.write ? "write" : "read", (unsigned long long)e->u.mmio.gpa);
 }
 
 static void serve_msr(struct vcpu *v, struct vcpu_exit *e)
 {
     e->u.msr.fault = true;
     if (e->u.msr.index != XEN_HYPERCALL_MSR) {
-        vlog(LOG_DEBUG, v, "#GP for %s of MSR %#x", e->kind == VEXIT_MSR_WRITE ? "write" : "read",
-             e->u.msr.index);
+        if (log_get_level() >= LOG_DEBUG)
+            vlog_guest(LOG_DEBUG, v, "#GP for %s of MSR %#x",
+                       e->kind == VEXIT_MSR_WRITE ? "write" : "read", e->u.msr.index);
         return;
     }
     if (e->kind == VEXIT_MSR_WRITE) {
