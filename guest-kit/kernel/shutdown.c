@@ -21,19 +21,40 @@ _Noreturn static void halt_forever(void)
 }
 
 /*
+ * With no way to tell the hypervisor (no hypercalls yet, or a refused
+ * shutdown), a crash is made a triple fault: an empty IDT turns the #UD
+ * into a double and then a triple fault, which any hypervisor sees
+ * (lamina-hv reports the domain crashed; a plain VM resets).
+ */
+_Noreturn static void triple_fault(void)
+{
+    static const struct {
+        uint16_t limit;
+        uint64_t base;
+    } __attribute__((packed)) no_idt = { 0, 0 };
+
+    __asm__ volatile("cli\n\tlidt %0\n\tud2" : : "m"(no_idt) : "memory");
+    __builtin_unreachable();
+}
+
+/*
  * The hypervisor stops the vCPU once the shutdown is recorded; should the
  * call fail the domain must still not carry on, so it asks for a crash,
- * then halts with interrupts off (the toolstack can still destroy it).
+ * and failing that triple-faults.
  */
 _Noreturn static void shutdown_now(unsigned int reason)
 {
     struct sched_shutdown s = { .reason = reason };
 
-    if (gk_hypercall_init() < 0)
+    if (gk_hypercall_init() < 0) {
+        if (reason == SHUTDOWN_crash)
+            triple_fault();
         halt_forever();
-    if (HYPERVISOR_sched_op(SCHEDOP_shutdown, &s) < 0 && reason != SHUTDOWN_crash) {
+    }
+    if (HYPERVISOR_sched_op(SCHEDOP_shutdown, &s) < 0) {
         s.reason = SHUTDOWN_crash;
         HYPERVISOR_sched_op(SCHEDOP_shutdown, &s);
+        triple_fault();
     }
     halt_forever();
 }
