@@ -71,5 +71,6 @@ EXTRA_DIST += dom0-tools/README.md
 
 include $(srcdir)/dom0-tools/libxenstore/local.mk
 include $(srcdir)/dom0-tools/xenstored/local.mk
+include $(srcdir)/dom0-tools/backend/local.mk
 include $(srcdir)/dom0-tools/blkback/local.mk
 include $(srcdir)/dom0-tools/netback/local.mk

@@ -2,7 +2,8 @@
 ## blkif protocol served with io_uring), its engine library and man page.
 
 BLKBACK_CPPFLAGS = $(AM_CPPFLAGS) $(XENCTRL_CPPFLAGS) $(XENSTORE_CPPFLAGS) \
-	-I$(top_srcdir)/dom0-tools/blkback $(LIBURING_CFLAGS)
+	-I$(top_srcdir)/dom0-tools/blkback -I$(top_srcdir)/dom0-tools/backend \
+	$(LIBURING_CFLAGS)
 
 # The engine (rings, requests, io_uring), the backing stores and the xenbus
 # state machine, without a transport: the daemon adds xengnttab/xenevtchn,
@@ -24,11 +25,10 @@ dom0_tools_blkback_libblkback_la_LIBADD = pv-abi/lamina/libctlwire.la $(LIBURING
 sbin_PROGRAMS += dom0-tools/blkback/lamina-blkback
 dom0_tools_blkback_lamina_blkback_SOURCES = \
 	dom0-tools/blkback/main.c \
-	dom0-tools/blkback/supervisor.c \
-	dom0-tools/blkback/supervisor.h \
 	dom0-tools/blkback/transport-xen.c
 dom0_tools_blkback_lamina_blkback_CPPFLAGS = $(BLKBACK_CPPFLAGS)
-dom0_tools_blkback_lamina_blkback_LDADD = dom0-tools/blkback/libblkback.la \
+dom0_tools_blkback_lamina_blkback_LDADD = dom0-tools/backend/libbackend.la \
+	dom0-tools/blkback/libblkback.la \
 	dom0-tools/libxenstore/libxenstore-core.la dom0-tools/libxenctrl/libxenctrl-core.la
 
 dist_man_MANS += docs/man/lamina-blkback.8

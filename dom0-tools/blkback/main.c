@@ -21,9 +21,18 @@
 #include "engine.h"
 #include <lamina/daemon.h>
 #include <lamina/log.h>
-#include "supervisor.h"
+#include "backend.h"
 #include "transport.h"
 #include "vbd.h"
+
+static const struct backend_kind blkback_kind = {
+    .program = "lamina-blkback",
+    .type = "vbd",
+    .rundir = "blkback",
+    .logname = "blkback.log",
+    .finished = VBD_FINISHED,
+    .failed = VBD_FAILED,
+};
 
 struct options {
     bool foreground, verbose, direct;
@@ -181,23 +190,6 @@ static int parse_options(int argc, char **argv, struct options *o)
     return 0;
 }
 
-/* SIGTERM, SIGINT, SIGHUP (and SIGCHLD for the daemon) arrive on a descriptor. */
-static int signal_fd(bool children)
-{
-    sigset_t set;
-
-    signal(SIGPIPE, SIG_IGN);
-    sigemptyset(&set);
-    sigaddset(&set, SIGTERM);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGHUP);
-    if (children)
-        sigaddset(&set, SIGCHLD);
-    if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
-        return -errno;
-    return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
-}
-
 static int domain_alive(void *arg, uint32_t domid)
 {
     xc_interface **xch = arg;
@@ -242,7 +234,7 @@ static int run_worker(const struct options *o)
         log_err("cannot create %s: %s", lamina_rundir(), strerror(-rc));
         return 1;
     }
-    lock = vbd_lock(domid, devid);
+    lock = backend_lock(&blkback_kind, domid, devid);
     if (lock == -EBUSY) {
         log_info("already served by another process");
         return 0;
@@ -252,7 +244,7 @@ static int run_worker(const struct options *o)
         return 1;
     }
     memset(&env, 0, sizeof(env));
-    env.stop_fd = signal_fd(false);
+    env.stop_fd = backend_signal_fd(false);
     env.xs = xs_open(0);
     if (env.stop_fd < 0 || !env.xs) {
         log_err("cannot connect to xenstored at %s: %s (is lamina-xenstored running?)",
@@ -280,82 +272,7 @@ static int run_worker(const struct options *o)
 
 static int run_daemon(struct options *o)
 {
-    char pid_path[PATH_MAX], log_path[PATH_MAX], self[PATH_MAX];
-    struct supervisor_config cfg = { 0 };
-    struct xs_handle *xs;
-    int pid_fd, rc;
-    ssize_t n;
-
-    n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-    if (n <= 0) {
-        fprintf(stderr, "lamina-blkback: cannot find my own executable: %s\n", strerror(errno));
-        return 1;
-    }
-    self[n] = '\0';
-    if (!o->foreground && (rc = daemon_detach()) < 0) {
-        fprintf(stderr, "lamina-blkback: cannot detach: %s\n", strerror(-rc));
-        return 1;
-    }
-    if ((rc = mkdir_p(lamina_rundir(), 0700)) < 0) {
-        fprintf(stderr, "lamina-blkback: cannot create %s: %s\n", lamina_rundir(), strerror(-rc));
-        return 1;
-    }
-    snprintf(pid_path, sizeof(pid_path), "%s/lamina-blkback.pid", lamina_rundir());
-    pid_fd = open(pid_path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    if (pid_fd < 0) {
-        fprintf(stderr, "lamina-blkback: cannot open %s: %s\n", pid_path, strerror(errno));
-        return 1;
-    }
-    if (flock(pid_fd, LOCK_EX | LOCK_NB) < 0) {
-        /* Starting on demand is idempotent: one daemon serves everything. */
-        if (o->foreground)
-            fprintf(stderr, "lamina-blkback: already running (see %s)\n", pid_path);
-        daemon_ready(0);
-        return o->foreground ? 1 : 0;
-    }
-    if (!o->log_path && !o->foreground) {
-        if ((rc = mkdir_p(lamina_logdir(), 0750)) < 0) {
-            fprintf(stderr, "lamina-blkback: cannot create %s: %s\n", lamina_logdir(),
-                    strerror(-rc));
-            return 1;
-        }
-        snprintf(log_path, sizeof(log_path), "%s/blkback.log", lamina_logdir());
-        o->log_path = log_path;
-    }
-    if (o->log_path) {
-        if ((rc = log_open(o->log_path)) < 0) {
-            fprintf(stderr, "lamina-blkback: cannot open log %s: %s\n", o->log_path,
-                    strerror(-rc));
-            return 1;
-        }
-        add_worker_arg(o, "-l");
-        add_worker_arg(o, o->log_path);
-    }
-    cfg.signal_fd = signal_fd(true);
-    if (cfg.signal_fd < 0) {
-        fprintf(stderr, "lamina-blkback: cannot set up signals: %s\n", strerror(errno));
-        return 1;
-    }
-    xs = xs_open(0);
-    if (!xs || !xs_watch(xs, VBD_BACKEND_ROOT, "vbd")) {
-        fprintf(stderr, "lamina-blkback: cannot watch %s in xenstored at %s: %s "
-                "(is lamina-xenstored running?)\n", VBD_BACKEND_ROOT, xs_daemon_socket(),
-                strerror(errno));
-        return 1;
-    }
-    if (ftruncate(pid_fd, 0) == 0)
-        dprintf(pid_fd, "%d\n", (int)getpid());
-    log_info("lamina-blkback %s serving %s (pid %d)", PACKAGE_VERSION, VBD_BACKEND_ROOT,
-             (int)getpid());
-    cfg.self = self;
-    cfg.worker_args = o->worker_args;
-    daemon_ready(0);
-    rc = supervisor_run(xs, &cfg);
-    xs_close(xs);
-    unlink(pid_path);
-    close(pid_fd);
-    log_info("lamina-blkback stopped");
-    return rc < 0 ? 1 : 0;
+    return backend_daemon_run(&blkback_kind, o->foreground, o->log_path, o->worker_args);
 }
 
 int main(int argc, char **argv)

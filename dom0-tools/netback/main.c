@@ -16,10 +16,10 @@
 #include <lamina/ctl-wire.h>
 #include <lamina/daemon.h>
 #include <lamina/log.h>
+#include "backend.h"
 #include <xenctrl.h>
 #include <xenstore.h>
 
-#include "supervisor.h"
 #include "switchd.h"
 #include "tap.h"
 #include "transport.h"
@@ -27,6 +27,15 @@
 
 #define DEFAULT_AGING_S 300
 #define DEFAULT_IDLE_S 60
+
+static const struct backend_kind netback_kind = {
+    .program = "lamina-netback",
+    .type = "vif",
+    .rundir = "netback",
+    .logname = "netback.log",
+    .finished = VIF_FINISHED,
+    .failed = VIF_FAILED,
+};
 
 struct options {
     bool foreground, verbose;
@@ -186,23 +195,6 @@ static int parse_options(int argc, char **argv, struct options *o)
     return 0;
 }
 
-/* SIGTERM, SIGINT, SIGHUP (and SIGCHLD for the daemon) arrive on a descriptor. */
-static int signal_fd(bool children)
-{
-    sigset_t set;
-
-    signal(SIGPIPE, SIG_IGN);
-    sigemptyset(&set);
-    sigaddset(&set, SIGTERM);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGHUP);
-    if (children)
-        sigaddset(&set, SIGCHLD);
-    if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
-        return -errno;
-    return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
-}
-
 static bool self_path(char *buf, size_t size)
 {
     ssize_t n = readlink("/proc/self/exe", buf, size - 1);
@@ -216,21 +208,22 @@ static bool self_path(char *buf, size_t size)
 }
 
 /* Log to the given file, else (detached) to $LAMINA_LOGDIR/netback.log; -1 on failure. */
-static int open_log(struct options *o, char *buf, size_t size)
+static int open_log(const struct options *o, char *buf, size_t size)
 {
+    const char *path = o->log_path;
     int rc;
 
-    if (!o->log_path && !o->foreground) {
+    if (!path && !o->foreground) {
         if ((rc = mkdir_p(lamina_logdir(), 0750)) < 0) {
             fprintf(stderr, "lamina-netback: cannot create %s: %s\n", lamina_logdir(),
                     strerror(-rc));
             return -1;
         }
         snprintf(buf, size, "%s/netback.log", lamina_logdir());
-        o->log_path = buf;
+        path = buf;
     }
-    if (o->log_path && (rc = log_open(o->log_path)) < 0) {
-        fprintf(stderr, "lamina-netback: cannot open log %s: %s\n", o->log_path, strerror(-rc));
+    if (path && (rc = log_open(path)) < 0) {
+        fprintf(stderr, "lamina-netback: cannot open log %s: %s\n", path, strerror(-rc));
         return -1;
     }
     return 0;
@@ -303,7 +296,7 @@ static int run_worker(struct options *o)
         log_err("cannot create %s: %s", lamina_rundir(), strerror(-rc));
         return 1;
     }
-    lock = vif_lock(domid, devid);
+    lock = backend_lock(&netback_kind, domid, devid);
     if (lock == -EBUSY) {
         log_info("vif %u/%u: already served by another process", domid, devid);
         return 0;
@@ -313,7 +306,7 @@ static int run_worker(struct options *o)
         return 1;
     }
     memset(&env, 0, sizeof(env));
-    env.stop_fd = signal_fd(false);
+    env.stop_fd = backend_signal_fd(false);
     env.xs = xs_open(0);
     if (env.stop_fd < 0 || !env.xs) {
         log_err("cannot connect to xenstored at %s: %s (is lamina-xenstored running?)",
@@ -350,7 +343,7 @@ static int run_switch(struct options *o)
     }
     if (open_log(o, log_path, sizeof(log_path)) < 0)
         return 1;
-    sig = signal_fd(false);
+    sig = backend_signal_fd(false);
     if (sig < 0) {
         fprintf(stderr, "lamina-netback: cannot set up signals: %s\n", strerror(-sig));
         return 1;
@@ -385,65 +378,7 @@ static int run_switch(struct options *o)
 
 static int run_daemon(struct options *o)
 {
-    char pid_path[PATH_MAX], log_path[PATH_MAX], self[PATH_MAX];
-    struct supervisor_config cfg = { 0 };
-    struct xs_handle *xs;
-    int pid_fd, rc;
-
-    if (!self_path(self, sizeof(self)))
-        return 1;
-    if (!o->foreground && (rc = daemon_detach()) < 0) {
-        fprintf(stderr, "lamina-netback: cannot detach: %s\n", strerror(-rc));
-        return 1;
-    }
-    if ((rc = mkdir_p(lamina_rundir(), 0700)) < 0) {
-        fprintf(stderr, "lamina-netback: cannot create %s: %s\n", lamina_rundir(), strerror(-rc));
-        return 1;
-    }
-    snprintf(pid_path, sizeof(pid_path), "%s/lamina-netback.pid", lamina_rundir());
-    pid_fd = open(pid_path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    if (pid_fd < 0) {
-        fprintf(stderr, "lamina-netback: cannot open %s: %s\n", pid_path, strerror(errno));
-        return 1;
-    }
-    if (flock(pid_fd, LOCK_EX | LOCK_NB) < 0) {
-        /* Starting on demand is idempotent: one daemon serves everything. */
-        if (o->foreground)
-            fprintf(stderr, "lamina-netback: already running (see %s)\n", pid_path);
-        daemon_ready(0);
-        return o->foreground ? 1 : 0;
-    }
-    if (open_log(o, log_path, sizeof(log_path)) < 0)
-        return 1;
-    if (o->log_path) {
-        add_worker_arg(o, "-l");
-        add_worker_arg(o, o->log_path);
-    }
-    cfg.signal_fd = signal_fd(true);
-    if (cfg.signal_fd < 0) {
-        fprintf(stderr, "lamina-netback: cannot set up signals: %s\n", strerror(-cfg.signal_fd));
-        return 1;
-    }
-    xs = xs_open(0);
-    if (!xs || !xs_watch(xs, VIF_BACKEND_ROOT, "vif")) {
-        fprintf(stderr, "lamina-netback: cannot watch %s in xenstored at %s: %s "
-                "(is lamina-xenstored running?)\n", VIF_BACKEND_ROOT, xs_daemon_socket(),
-                strerror(errno));
-        return 1;
-    }
-    if (ftruncate(pid_fd, 0) == 0)
-        dprintf(pid_fd, "%d\n", (int)getpid());
-    log_info("lamina-netback %s serving %s (pid %d)", PACKAGE_VERSION, VIF_BACKEND_ROOT,
-             (int)getpid());
-    cfg.self = self;
-    cfg.worker_args = o->worker_args;
-    daemon_ready(0);
-    rc = supervisor_run(xs, &cfg);
-    xs_close(xs);
-    unlink(pid_path);
-    close(pid_fd);
-    log_info("lamina-netback stopped");
-    return rc < 0 ? 1 : 0;
+    return backend_daemon_run(&netback_kind, o->foreground, o->log_path, o->worker_args);
 }
 
 int main(int argc, char **argv)

@@ -69,7 +69,9 @@ extract_modules() {
         fi
     done
 }
-KVM_MODS="virt/lib/irqbypass drivers/crypto/ccp/ccp arch/x86/kvm/kvm arch/x86/kvm/kvm-amd"
+# The test host's modules: KVM, and TAP devices and a bridge for the guests' vifs.
+KVM_MODS="virt/lib/irqbypass drivers/crypto/ccp/ccp arch/x86/kvm/kvm arch/x86/kvm/kvm-amd
+    drivers/net/tun net/llc/llc net/802/stp net/bridge/bridge"
 # In load order (ext4 needs jbd2, crc16, mbcache; mounting asks for crc32c).
 GUEST_MODS="drivers/block/xen-blkfront drivers/net/xen-netfront crypto/crc32c_generic
     lib/crc16 fs/mbcache fs/jbd2/jbd2 fs/ext4/ext4"
@@ -78,6 +80,11 @@ if [ -f "$cache/current.env" ]; then
     # shellcheck disable=SC1091
     . "$cache/current.env"
     if [ -f "$KERNEL" ] && [ -x "$BUSYBOX" ] && [ -f "$KVM_MODULES/kvm-amd.ko" ]; then
+        # A cache from before the network modules: add them from the kernel tree.
+        if [ ! -f "$KVM_MODULES/bridge.ko" ] && [ -d "$KERNEL_TREE" ]; then
+            # shellcheck disable=SC2086 # a list of module paths
+            extract_modules "$KERNEL_TREE" "$KVER" "$KVM_MODULES" $KVM_MODS
+        fi
         # A cache from before the guest modules: add them from the kernel tree.
         if [ ! -f "${GUEST_MODULES:-/nonexistent}/ext4.ko" ] && [ -d "$KERNEL_TREE" ]; then
             GUEST_MODULES=$cache/guest-modules-$KVER

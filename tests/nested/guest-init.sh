@@ -113,7 +113,9 @@ step_net() {
         say "FAIL net: ping $peer: $(tail -n 2 /tmp/ping.out | tr '\n' ' ')"
         return
     fi
-    # Data both ways: fetch the host's file, then offer one back.
+    # Data both ways: fetch the host's file, then offer one back. busybox nc
+    # quits when its peer closes, so senders use -e cat: the reader's early
+    # shutdown of its own direction cannot cut the transfer short.
     if nc -w 10 "$peer" 7001 > /tmp/from-host < /dev/null; then
         say "received bytes=$(wc -c < /tmp/from-host) md5=$(md5sum < /tmp/from-host | cut -d' ' -f1)"
     else
@@ -121,7 +123,7 @@ step_net() {
     fi
     dd if=/dev/urandom of=/tmp/to-host bs=1024 count=512 2>/dev/null
     say "offering bytes=$(wc -c < /tmp/to-host) md5=$(md5sum < /tmp/to-host | cut -d' ' -f1)"
-    nc -l -p 7002 < /tmp/to-host &
+    nc -l -p 7002 -e cat /tmp/to-host &
     wait $!
 }
 

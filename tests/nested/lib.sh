@@ -70,7 +70,7 @@ wait_line() {
     w_limit=$(( ${3:-60} * 10 ))
     w_n=0
     while [ "$w_n" -lt "$w_limit" ]; do
-        line=$(grep -a -m 1 -E -- "$2" "$NESTED_DIR/$1.out" 2>/dev/null)
+        line=$(grep -a -m 1 -E -- "$2" "$NESTED_DIR/$1.out" 2>/dev/null | tr -d '\r')
         [ -n "$line" ] && return 0
         kill -0 "$g_pid" 2>/dev/null || break
         sleep 0.1

@@ -31,6 +31,7 @@ EXTRA_DIST += \
 	tests/nested/scenarios/40-vmcall.sh \
 	tests/nested/scenarios/50-linux.sh \
 	tests/nested/scenarios/60-linux-disk.sh \
+	tests/nested/scenarios/70-linux-net.sh \
 	tests/nested/scenarios/80-linux-smp.sh \
 	tests/nested/scenarios/90-linux-shutdown.sh \
 	tests/nested/scenarios/95-linux-vs-qemu.sh \

@@ -140,7 +140,7 @@ mkdir -p "$root/bin" "$root/lib/modules/kvm" "$root/lib/nested" "$root/lib/x86_6
          "$root/scenarios" "$root/build" "$root/proc" "$root/sys" "$root/dev" "$root/tmp" \
          "$root/run" || die "cannot populate $root"
 cp "$BUSYBOX" "$root/bin/busybox" || die "cannot copy busybox"
-for m in irqbypass ccp kvm kvm-amd; do
+for m in irqbypass ccp kvm kvm-amd tun llc stp bridge; do
     cp "$KVM_MODULES/$m.ko" "$root/lib/modules/kvm/" || die "cannot copy $m.ko"
 done
 probe=$top/tests/nested/kvm-probe

@@ -1,7 +1,8 @@
-/* supervisor.c: lamina-blkback's daemon: watches backend/vbd and runs one worker per device. */
+/* supervisor.c: the backend daemons' main loop: watches backend/<type>, runs one worker per device. */
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
@@ -16,18 +17,18 @@
 #include <unistd.h>
 
 #include <lamina/ctl-wire.h>
+#include <lamina/daemon.h>
+#include <lamina/log.h>
 #include <xenstore.h>
 
-#include <lamina/log.h>
-#include "supervisor.h"
-#include "vbd.h"
+#include "backend.h"
 
 /*
- * One worker process per device: a frontend that finds a bug in the
- * engine takes down its own disk only, and the other disks (other guests)
- * keep being served. A worker holds a lock file while it serves, so a
- * restarted daemon leaves running workers alone and only starts workers
- * for devices nobody serves.
+ * One worker process per device: a frontend that finds a bug in an
+ * engine takes down its own device only, and the other devices (other
+ * guests) keep being served. A worker holds a lock file while it serves,
+ * so a restarted daemon leaves running workers alone and only starts
+ * workers for devices nobody serves.
  */
 
 #define RESTART_WINDOW 60       /* seconds */
@@ -35,6 +36,15 @@
 #define STOP_GRACE_MS 10000
 
 extern char **environ;
+
+/* What the loop needs besides the worker table. */
+struct supervisor {
+    const struct backend_kind *k;
+    char root[64];              /* /local/domain/0/backend/<type> */
+    const char *self;           /* our executable, to start workers */
+    char *const *worker_args;   /* NULL-terminated */
+    int signal_fd;
+};
 
 struct worker {
     uint32_t domid, devid;
@@ -50,15 +60,16 @@ static struct worker *workers;
 static size_t nworkers;
 static bool stopping;
 
-int vbd_lock(uint32_t domid, uint32_t devid)
+int backend_lock(const struct backend_kind *k, uint32_t domid, uint32_t devid)
 {
-    char path[512];
+    char path[PATH_MAX];
     int fd;
 
-    snprintf(path, sizeof(path), "%s/blkback", lamina_rundir());
+    snprintf(path, sizeof(path), "%s/%s", lamina_rundir(), k->rundir);
     if (mkdir(path, 0700) < 0 && errno != EEXIST)
         return -errno;
-    snprintf(path, sizeof(path), "%s/blkback/vbd-%u-%u.lock", lamina_rundir(), domid, devid);
+    snprintf(path, sizeof(path), "%s/%s/%s-%u-%u.lock", lamina_rundir(), k->rundir, k->type,
+             domid, devid);
     fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     if (fd < 0)
         return -errno;
@@ -69,6 +80,24 @@ int vbd_lock(uint32_t domid, uint32_t devid)
         return -err;
     }
     return fd;
+}
+
+int backend_signal_fd(bool children)
+{
+    sigset_t set;
+    int fd;
+
+    signal(SIGPIPE, SIG_IGN);
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGHUP);
+    if (children)
+        sigaddset(&set, SIGCHLD);
+    if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
+        return -errno;
+    fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+    return fd < 0 ? -errno : fd;
 }
 
 static struct worker *find(uint32_t domid, uint32_t devid)
@@ -121,7 +150,7 @@ static bool parse_id(const char *s, uint32_t *out)
     return true;
 }
 
-static void spawn(const struct supervisor_config *cfg, struct worker *w)
+static void spawn(const struct supervisor *s, struct worker *w)
 {
     char dev[32];
     char *argv[64];
@@ -133,11 +162,11 @@ static void spawn(const struct supervisor_config *cfg, struct worker *w)
     int rc;
 
     snprintf(dev, sizeof(dev), "%u/%u", w->domid, w->devid);
-    argv[n++] = (char *)cfg->self;
+    argv[n++] = (char *)s->self;
     argv[n++] = "--device";
     argv[n++] = dev;
-    for (size_t i = 0; cfg->worker_args && cfg->worker_args[i] && n < 63; i++)
-        argv[n++] = cfg->worker_args[i];
+    for (size_t i = 0; s->worker_args && s->worker_args[i] && n < 63; i++)
+        argv[n++] = s->worker_args[i];
     argv[n] = NULL;
     posix_spawn_file_actions_init(&fa);
     posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
@@ -146,47 +175,49 @@ static void spawn(const struct supervisor_config *cfg, struct worker *w)
     sigemptyset(&none);
     posix_spawnattr_setsigmask(&attr, &none);
     posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK);
-    rc = posix_spawn(&pid, cfg->self, &fa, &attr, argv, environ);
+    rc = posix_spawn(&pid, s->self, &fa, &attr, argv, environ);
     posix_spawnattr_destroy(&attr);
     posix_spawn_file_actions_destroy(&fa);
     if (rc != 0) {
-        log_err("vbd %s: cannot start a worker (%s): %s", dev, cfg->self, strerror(rc));
+        log_err("%s %s: cannot start a worker (%s): %s", s->k->type, dev, s->self,
+                strerror(rc));
         w->done = true;
         return;
     }
     w->pid = pid;
-    log_info("vbd %s: worker %d started", dev, (int)pid);
+    log_info("%s %s: worker %d started", s->k->type, dev, (int)pid);
 }
 
 /* The device exists: make sure somebody serves it. */
-static void ensure(const struct supervisor_config *cfg, uint32_t domid, uint32_t devid)
+static void ensure(const struct supervisor *s, uint32_t domid, uint32_t devid)
 {
     struct worker *w = find(domid, devid);
     int fd;
 
     if (!w && !(w = add(domid, devid))) {
-        log_err("vbd %u/%u: out of memory", domid, devid);
+        log_err("%s %u/%u: out of memory", s->k->type, domid, devid);
         return;
     }
     w->present = true;
     if (w->pid || w->done || w->foreign || stopping)
         return;
-    fd = vbd_lock(domid, devid);
+    fd = backend_lock(s->k, domid, devid);
     if (fd == -EBUSY) {
-        log_info("vbd %u/%u: already served by another process", domid, devid);
+        log_info("%s %u/%u: already served by another process", s->k->type, domid, devid);
         w->foreign = true;
         return;
     }
     if (fd >= 0)
         close(fd);
-    spawn(cfg, w);
+    spawn(s, w);
 }
 
-static bool device_exists(struct xs_handle *xs, uint32_t domid, uint32_t devid)
+static bool device_exists(struct xs_handle *xs, const struct supervisor *s, uint32_t domid,
+                          uint32_t devid)
 {
     char path[96], *v;
 
-    snprintf(path, sizeof(path), "%s/%u/%u", VBD_BACKEND_ROOT, domid, devid);
+    snprintf(path, sizeof(path), "%s/%u/%u", s->root, domid, devid);
     v = xs_read(xs, XBT_NULL, path, NULL);
     free(v);
     return v != NULL;
@@ -200,26 +231,26 @@ static void gone(struct worker *w)
         forget(w);
 }
 
-static void scan(struct xs_handle *xs, const struct supervisor_config *cfg)
+static void scan(struct xs_handle *xs, const struct supervisor *s)
 {
     unsigned int nd = 0, nv;
-    char **doms = xs_directory(xs, XBT_NULL, VBD_BACKEND_ROOT, &nd);
+    char **doms = xs_directory(xs, XBT_NULL, s->root, &nd);
 
     for (size_t i = 0; i < nworkers; i++)
         workers[i].present = false;
     for (unsigned int i = 0; doms && i < nd; i++) {
-        char path[64];
+        char path[96];
         char **devs;
         uint32_t domid, devid;
 
         if (!parse_id(doms[i], &domid))
             continue;
-        snprintf(path, sizeof(path), "%s/%u", VBD_BACKEND_ROOT, domid);
+        snprintf(path, sizeof(path), "%s/%u", s->root, domid);
         nv = 0;
         devs = xs_directory(xs, XBT_NULL, path, &nv);
         for (unsigned int k = 0; devs && k < nv; k++)
             if (parse_id(devs[k], &devid))
-                ensure(cfg, domid, devid);
+                ensure(s, domid, devid);
         free(devs);
     }
     free(doms);
@@ -229,22 +260,22 @@ static void scan(struct xs_handle *xs, const struct supervisor_config *cfg)
 }
 
 /* A watch event: look at the device it names, or everything. */
-static void on_event(struct xs_handle *xs, const struct supervisor_config *cfg, const char *path)
+static void on_event(struct xs_handle *xs, const struct supervisor *s, const char *path)
 {
-    size_t root = strlen(VBD_BACKEND_ROOT);
+    size_t root = strlen(s->root);
     char dom[16], dev[16];
     uint32_t domid, devid;
     struct worker *w;
     const char *p, *slash;
 
-    if (strncmp(path, VBD_BACKEND_ROOT, root) != 0 || path[root] != '/') {
-        scan(xs, cfg);
+    if (strncmp(path, s->root, root) != 0 || path[root] != '/') {
+        scan(xs, s);
         return;
     }
     p = path + root + 1;
     slash = strchr(p, '/');
     if (!slash || (size_t)(slash - p) >= sizeof(dom)) {
-        scan(xs, cfg);
+        scan(xs, s);
         return;
     }
     memcpy(dom, p, (size_t)(slash - p));
@@ -254,24 +285,24 @@ static void on_event(struct xs_handle *xs, const struct supervisor_config *cfg, 
     if (!slash)
         slash = p + strlen(p);
     if ((size_t)(slash - p) >= sizeof(dev)) {
-        scan(xs, cfg);
+        scan(xs, s);
         return;
     }
     memcpy(dev, p, (size_t)(slash - p));
     dev[slash - p] = '\0';
     if (!parse_id(dom, &domid) || !parse_id(dev, &devid))
         return;
-    if (device_exists(xs, domid, devid)) {
+    if (device_exists(xs, s, domid, devid)) {
         w = find(domid, devid);
         /* Only a new device needs us: workers handle their own devices' changes. */
         if (!w || !w->present || (!w->pid && !w->done && !w->foreign))
-            ensure(cfg, domid, devid);
+            ensure(s, domid, devid);
     } else if ((w = find(domid, devid))) {
         gone(w);
     }
 }
 
-static void reap(struct xs_handle *xs, const struct supervisor_config *cfg)
+static void reap(struct xs_handle *xs, const struct supervisor *s)
 {
     time_t now = time(NULL);
     int status;
@@ -280,18 +311,18 @@ static void reap(struct xs_handle *xs, const struct supervisor_config *cfg)
     while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
         struct worker *w = find_pid(pid);
         bool crashed = !WIFEXITED(status) ||
-                       (WEXITSTATUS(status) != VBD_FINISHED && WEXITSTATUS(status) != VBD_FAILED);
+                       (WEXITSTATUS(status) != s->k->finished && WEXITSTATUS(status) != s->k->failed);
 
         if (!w)
             continue;
         w->pid = 0;
         if (WIFSIGNALED(status))
-            log_warn("vbd %u/%u: worker %d killed by signal %d", w->domid, w->devid, (int)pid,
-                     WTERMSIG(status));
+            log_warn("%s %u/%u: worker %d killed by signal %d", s->k->type, w->domid, w->devid,
+                     (int)pid, WTERMSIG(status));
         else
-            log_info("vbd %u/%u: worker %d exited with status %d", w->domid, w->devid,
-                     (int)pid, WEXITSTATUS(status));
-        if (stopping || !device_exists(xs, w->domid, w->devid)) {
+            log_info("%s %u/%u: worker %d exited with status %d", s->k->type, w->domid,
+                     w->devid, (int)pid, WEXITSTATUS(status));
+        if (stopping || !device_exists(xs, s, w->domid, w->devid)) {
             forget(w);
             continue;
         }
@@ -305,17 +336,18 @@ static void reap(struct xs_handle *xs, const struct supervisor_config *cfg)
             w->restarts = 0;
         }
         if (++w->restarts > RESTART_MAX) {
-            log_err("vbd %u/%u: worker keeps failing (%d times in %d s): giving up; see "
-                    "the messages above", w->domid, w->devid, RESTART_MAX, RESTART_WINDOW);
+            log_err("%s %u/%u: worker keeps failing (%d times in %d s): giving up; see "
+                    "the messages above", s->k->type, w->domid, w->devid, RESTART_MAX,
+                    RESTART_WINDOW);
             w->done = true;
             continue;
         }
-        spawn(cfg, w);
+        spawn(s, w);
     }
 }
 
 /* Ask every worker to detach and wait for them (then insist). */
-static void stop_workers(void)
+static void stop_workers(const struct supervisor *s)
 {
     int waited = 0;
 
@@ -340,8 +372,8 @@ static void stop_workers(void)
             for (size_t i = 0; i < nworkers; i++) {
                 if (!workers[i].pid)
                     continue;
-                log_warn("vbd %u/%u: worker %d does not stop: killing it", workers[i].domid,
-                         workers[i].devid, (int)workers[i].pid);
+                log_warn("%s %u/%u: worker %d does not stop: killing it", s->k->type,
+                         workers[i].domid, workers[i].devid, (int)workers[i].pid);
                 kill(workers[i].pid, SIGKILL);
                 waitpid(workers[i].pid, &status, 0);
                 workers[i].pid = 0;
@@ -353,12 +385,12 @@ static void stop_workers(void)
     }
 }
 
-int supervisor_run(struct xs_handle *xs, const struct supervisor_config *cfg)
+static int supervise(struct xs_handle *xs, const struct supervisor *s)
 {
     while (!stopping) {
         struct pollfd pfd[2] = {
             { .fd = xs_fileno(xs), .events = POLLIN },
-            { .fd = cfg->signal_fd, .events = POLLIN },
+            { .fd = s->signal_fd, .events = POLLIN },
         };
         char **w;
 
@@ -371,9 +403,9 @@ int supervisor_run(struct xs_handle *xs, const struct supervisor_config *cfg)
         if (pfd[1].revents) {
             struct signalfd_siginfo si;
 
-            while (read(cfg->signal_fd, &si, sizeof(si)) == sizeof(si)) {
+            while (read(s->signal_fd, &si, sizeof(si)) == sizeof(si)) {
                 if (si.ssi_signo == SIGCHLD) {
-                    reap(xs, cfg);
+                    reap(xs, s);
                 } else {
                     log_info("signal %u: stopping (workers detach; a new daemon resumes them)",
                              si.ssi_signo);
@@ -383,13 +415,107 @@ int supervisor_run(struct xs_handle *xs, const struct supervisor_config *cfg)
         }
         while ((w = xs_check_watch(xs))) {
             if (!stopping)
-                on_event(xs, cfg, w[XS_WATCH_PATH]);
+                on_event(xs, s, w[XS_WATCH_PATH]);
             free(w);
         }
     }
-    stop_workers();
+    stop_workers(s);
     free(workers);
     workers = NULL;
     nworkers = 0;
     return 0;
+}
+
+#define MAX_WORKER_ARGS 32
+
+int backend_daemon_run(const struct backend_kind *k, bool foreground, const char *log_path,
+                       char *const *worker_args)
+{
+    char pid_path[PATH_MAX], default_log[PATH_MAX], self[PATH_MAX];
+    char *args[MAX_WORKER_ARGS + 3];
+    struct supervisor s = { .k = k, .self = self, .worker_args = args };
+    struct xs_handle *xs;
+    size_t nargs = 0;
+    ssize_t n;
+    int pid_fd, rc;
+
+    n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+    if (n <= 0) {
+        fprintf(stderr, "%s: cannot find my own executable: %s\n", k->program, strerror(errno));
+        return 1;
+    }
+    self[n] = '\0';
+    snprintf(s.root, sizeof(s.root), "/local/domain/0/backend/%s", k->type);
+    for (; worker_args && worker_args[nargs]; nargs++) {
+        if (nargs == MAX_WORKER_ARGS) {
+            fprintf(stderr, "%s: too many options for the workers\n", k->program);
+            return 1;
+        }
+        args[nargs] = worker_args[nargs];
+    }
+    if (!foreground && (rc = daemon_detach()) < 0) {
+        fprintf(stderr, "%s: cannot detach: %s\n", k->program, strerror(-rc));
+        return 1;
+    }
+    if ((rc = mkdir_p(lamina_rundir(), 0700)) < 0) {
+        fprintf(stderr, "%s: cannot create %s: %s\n", k->program, lamina_rundir(),
+                strerror(-rc));
+        return 1;
+    }
+    snprintf(pid_path, sizeof(pid_path), "%s/%s.pid", lamina_rundir(), k->program);
+    pid_fd = open(pid_path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (pid_fd < 0) {
+        fprintf(stderr, "%s: cannot open %s: %s\n", k->program, pid_path, strerror(errno));
+        return 1;
+    }
+    if (flock(pid_fd, LOCK_EX | LOCK_NB) < 0) {
+        /* Starting on demand is idempotent: one daemon serves everything. */
+        if (foreground)
+            fprintf(stderr, "%s: already running (see %s)\n", k->program, pid_path);
+        daemon_ready(0);
+        close(pid_fd);
+        return foreground ? 1 : 0;
+    }
+    if (!log_path && !foreground) {
+        if ((rc = mkdir_p(lamina_logdir(), 0750)) < 0) {
+            fprintf(stderr, "%s: cannot create %s: %s\n", k->program, lamina_logdir(),
+                    strerror(-rc));
+            return 1;
+        }
+        snprintf(default_log, sizeof(default_log), "%s/%s", lamina_logdir(), k->logname);
+        log_path = default_log;
+    }
+    if (log_path) {
+        if ((rc = log_open(log_path)) < 0) {
+            fprintf(stderr, "%s: cannot open log %s: %s\n", k->program, log_path,
+                    strerror(-rc));
+            return 1;
+        }
+        args[nargs++] = "-l";
+        args[nargs++] = (char *)log_path;
+    }
+    args[nargs] = NULL;
+    s.signal_fd = backend_signal_fd(true);
+    if (s.signal_fd < 0) {
+        fprintf(stderr, "%s: cannot set up signals: %s\n", k->program, strerror(-s.signal_fd));
+        return 1;
+    }
+    xs = xs_open(0);
+    if (!xs || !xs_watch(xs, s.root, k->type)) {
+        fprintf(stderr, "%s: cannot watch %s in xenstored at %s: %s "
+                "(is lamina-xenstored running?)\n", k->program, s.root, xs_daemon_socket(),
+                strerror(errno));
+        return 1;
+    }
+    if (ftruncate(pid_fd, 0) == 0)
+        dprintf(pid_fd, "%d\n", (int)getpid());
+    log_info("%s %s serving %s (pid %d)", k->program, PACKAGE_VERSION, s.root, (int)getpid());
+    daemon_ready(0);
+    rc = supervise(xs, &s);
+    xs_close(xs);
+    close(s.signal_fd);
+    unlink(pid_path);
+    close(pid_fd);
+    log_info("%s stopped", k->program);
+    return rc < 0 ? 1 : 0;
 }
