@@ -14,114 +14,11 @@
 
 #include "fake.h"
 
-struct fake_mapping {
-    void *addr;
-    uint32_t count;
-    struct fake_mapping *next;
-};
-
 struct fake_transport {
     struct blk_transport t;
     struct fake_guest *g;
     uint32_t port;
 };
-
-static void die(const char *what)
-{
-    perror(what);
-    abort();
-}
-
-struct fake_guest *fake_guest_create(size_t npages, uint32_t domid, unsigned int ngrants)
-{
-    struct fake_guest *g = calloc(1, sizeof(*g));
-    pthread_mutex_t *lock = malloc(sizeof(*lock));
-
-    if (!g || !lock)
-        die("calloc");
-    pthread_mutex_init(lock, NULL);
-    g->lock = lock;
-    g->npages = npages;
-    g->domid = domid;
-    g->ngrants = ngrants;
-    g->grants = calloc(ngrants, sizeof(*g->grants));
-    g->memfd = memfd_create("fake-guest", MFD_CLOEXEC);
-    if (!g->grants || g->memfd < 0 || ftruncate(g->memfd, (off_t)(npages * FAKE_PAGE)) < 0)
-        die("fake guest memory");
-    g->mem = mmap(NULL, npages * FAKE_PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, g->memfd, 0);
-    if (g->mem == MAP_FAILED)
-        die("mmap guest");
-    for (unsigned int i = 0; i < FAKE_MAX_PORTS; i++) {
-        g->ports[i].kick = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-        g->ports[i].notify = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-        if (g->ports[i].kick < 0 || g->ports[i].notify < 0)
-            die("eventfd");
-    }
-    return g;
-}
-
-void fake_guest_destroy(struct fake_guest *g)
-{
-    if (!g)
-        return;
-    while (g->maps) {
-        struct fake_mapping *m = g->maps;
-
-        g->maps = m->next;
-        free(m);
-    }
-    for (unsigned int i = 0; i < FAKE_MAX_PORTS; i++) {
-        close(g->ports[i].kick);
-        close(g->ports[i].notify);
-    }
-    munmap(g->mem, g->npages * FAKE_PAGE);
-    if (g->memfd >= 0)
-        close(g->memfd);
-    pthread_mutex_destroy(g->lock);
-    free(g->lock);
-    free(g->grants);
-    free(g);
-}
-
-void fake_grant(struct fake_guest *g, grant_ref_t ref, uint32_t page, bool readonly)
-{
-    if (ref >= g->ngrants || page >= g->npages)
-        abort();
-    pthread_mutex_lock(g->lock);
-    g->grants[ref] = (struct fake_grant){ true, readonly, page };
-    pthread_mutex_unlock(g->lock);
-}
-
-void fake_revoke(struct fake_guest *g, grant_ref_t ref)
-{
-    pthread_mutex_lock(g->lock);
-    if (ref < g->ngrants)
-        g->grants[ref].valid = false;
-    pthread_mutex_unlock(g->lock);
-}
-
-void fake_guest_kill(struct fake_guest *g)
-{
-    pthread_mutex_lock(g->lock);
-    close(g->memfd);
-    g->memfd = -1;
-    pthread_mutex_unlock(g->lock);
-}
-
-uint8_t *fake_page(struct fake_guest *g, uint32_t page)
-{
-    return g->mem + (size_t)page * FAKE_PAGE;
-}
-
-long fake_mapped(struct fake_guest *g)
-{
-    long n;
-
-    pthread_mutex_lock(g->lock);
-    n = g->mapped_pages;
-    pthread_mutex_unlock(g->lock);
-    return n;
-}
 
 static struct fake_transport *ft(struct blk_transport *t)
 {
@@ -131,71 +28,12 @@ static struct fake_transport *ft(struct blk_transport *t)
 static void *fake_map(struct blk_transport *t, uint32_t count, const grant_ref_t *refs,
                       bool writable)
 {
-    struct fake_guest *g = ft(t)->g;
-    struct fake_mapping *m;
-    uint8_t *base;
-    int err = 0;
-
-    pthread_mutex_lock(g->lock);
-    g->map_calls++;
-    if (g->memfd < 0)
-        err = ESRCH;
-    for (uint32_t i = 0; i < count && !err; i++) {
-        if (refs[i] >= g->ngrants || !g->grants[refs[i]].valid)
-            err = EINVAL;
-        else if (writable && g->grants[refs[i]].readonly)
-            err = EPERM;
-    }
-    if (err || count == 0) {
-        g->failed_maps++;
-        pthread_mutex_unlock(g->lock);
-        errno = err ? err : EINVAL;
-        return NULL;
-    }
-    base = mmap(NULL, (size_t)count * FAKE_PAGE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (base == MAP_FAILED)
-        die("mmap reserve");
-    for (uint32_t i = 0; i < count; i++)
-        if (mmap(base + (size_t)i * FAKE_PAGE, FAKE_PAGE,
-                 PROT_READ | (writable ? PROT_WRITE : 0), MAP_SHARED | MAP_FIXED, g->memfd,
-                 (off_t)g->grants[refs[i]].page * FAKE_PAGE) == MAP_FAILED)
-            die("mmap grant");
-    m = malloc(sizeof(*m));
-    if (!m)
-        die("malloc");
-    *m = (struct fake_mapping){ base, count, g->maps };
-    g->maps = m;
-    g->mapped_pages += count;
-    if (g->mapped_pages > g->max_mapped_pages)
-        g->max_mapped_pages = g->mapped_pages;
-    pthread_mutex_unlock(g->lock);
-    return base;
+    return fake_guest_map(ft(t)->g, count, refs, writable);
 }
 
 static int fake_unmap(struct blk_transport *t, void *addr, uint32_t count)
 {
-    struct fake_guest *g = ft(t)->g;
-    struct fake_mapping **pp;
-
-    pthread_mutex_lock(g->lock);
-    g->unmap_calls++;
-    for (pp = &g->maps; *pp; pp = &(*pp)->next) {
-        struct fake_mapping *m = *pp;
-
-        if (m->addr != addr)
-            continue;
-        if (m->count != count)
-            break;
-        *pp = m->next;
-        munmap(m->addr, (size_t)count * FAKE_PAGE);
-        g->mapped_pages -= count;
-        free(m);
-        pthread_mutex_unlock(g->lock);
-        return 0;
-    }
-    g->bad_unmaps++;
-    pthread_mutex_unlock(g->lock);
-    return -EINVAL;
+    return fake_guest_unmap(ft(t)->g, addr, count);
 }
 
 static int fake_event_fd(struct blk_transport *t)
@@ -214,11 +52,7 @@ static void fake_event_ack(struct blk_transport *t)
 
 static int fake_notify(struct blk_transport *t)
 {
-    struct fake_port *p = &ft(t)->g->ports[ft(t)->port];
-    uint64_t one = 1;
-
-    __atomic_fetch_add(&p->notifies, 1, __ATOMIC_RELAXED);
-    return write(p->notify, &one, sizeof(one)) == sizeof(one) ? 0 : -errno;
+    return fake_guest_notify(ft(t)->g, ft(t)->port);
 }
 
 static void fake_close(struct blk_transport *t)
@@ -245,7 +79,7 @@ struct blk_transport *fake_transport(struct fake_guest *g, uint32_t port)
     }
     t = calloc(1, sizeof(*t));
     if (!t)
-        die("calloc");
+        fake_die("calloc");
     t->t.ops = &fake_ops;
     t->t.domid = g->domid;
     t->g = g;
@@ -316,7 +150,7 @@ void fake_ring_kick(struct fake_ring *fr)
     uint64_t one = 1;
 
     if (write(fr->g->ports[fr->port].kick, &one, sizeof(one)) != sizeof(one))
-        die("kick");
+        fake_die("kick");
 }
 
 void fake_ring_push(struct fake_ring *fr)
@@ -400,18 +234,18 @@ char *fake_image(uint64_t sectors, const char *tag)
     int fd;
 
     if (!path)
-        die("malloc");
+        fake_die("malloc");
     snprintf(path, 256, "blkback-test-%s-%d.img", tag, (int)getpid());
     fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (fd < 0)
-        die(path);
+        fake_die(path);
     for (uint64_t off = 0; off < size; off += sizeof(buf)) {
         size_t len = size - off < sizeof(buf) ? (size_t)(size - off) : sizeof(buf);
 
         for (size_t i = 0; i < len; i++)
             buf[i] = fake_pattern(off + i);
         if (pwrite(fd, buf, len, (off_t)off) != (ssize_t)len)
-            die("pwrite image");
+            fake_die("pwrite image");
     }
     close(fd);
     return path;
@@ -422,7 +256,7 @@ void fake_pread(const char *path, void *buf, size_t len, uint64_t off)
     int fd = open(path, O_RDONLY | O_CLOEXEC);
 
     if (fd < 0 || pread(fd, buf, len, (off_t)off) != (ssize_t)len)
-        die("pread image");
+        fake_die("pread image");
     close(fd);
 }
 

@@ -11,51 +11,8 @@
 
 #include "engine.h"
 #include "transport.h"
+#include "fake-guest.h"
 
-#define FAKE_MAX_PORTS 64
-#define FAKE_PAGE 4096u
-
-/*
- * The "guest" is a memfd, mapped whole for the test (the frontend's view).
- * Grant refs name pages of it; the transport maps them with mmap() of the
- * same memfd, as lamina's xengnttab does, so the engine works on the very
- * pages the test reads and writes (zero copy, like the real thing).
- */
-struct fake_guest {
-    int memfd;
-    size_t npages;
-    uint8_t *mem;
-    uint32_t domid;
-    unsigned int ngrants;
-    struct fake_grant {
-        bool valid;
-        bool readonly;
-        uint32_t page;
-    } *grants;
-    struct fake_port {
-        int kick;               /* frontend -> backend (eventfd) */
-        int notify;             /* backend -> frontend (eventfd) */
-        long notifies;
-    } ports[FAKE_MAX_PORTS];
-    /* Guarded by lock; the counters are what tests look at. */
-    void *lock;
-    struct fake_mapping *maps;
-    long mapped_pages;          /* held by the backend now */
-    long max_mapped_pages;      /* high-water mark */
-    long map_calls, unmap_calls;
-    long bad_unmaps;            /* unmap of something never mapped: a backend bug */
-    long failed_maps;
-};
-
-struct fake_guest *fake_guest_create(size_t npages, uint32_t domid, unsigned int ngrants);
-void fake_guest_destroy(struct fake_guest *g);
-/* Make ref grant page (readonly: the backend may only read it). */
-void fake_grant(struct fake_guest *g, grant_ref_t ref, uint32_t page, bool readonly);
-void fake_revoke(struct fake_guest *g, grant_ref_t ref);
-/* The domain dies: its memory descriptor is gone and new maps fail; existing ones stay valid. */
-void fake_guest_kill(struct fake_guest *g);
-uint8_t *fake_page(struct fake_guest *g, uint32_t page);
-long fake_mapped(struct fake_guest *g);
 /* Transports for this guest; the remote port picks the event channel pair. */
 struct blk_transport_factory fake_factory(struct fake_guest *g);
 struct blk_transport *fake_transport(struct fake_guest *g, uint32_t port);

@@ -2,8 +2,10 @@
 ## state machine against a fake frontend, and the engine benchmark (built by
 ## make check, not run).
 
-BLKBACK_TEST_CPPFLAGS = $(BLKBACK_CPPFLAGS) -I$(top_srcdir)/tests/blkback $(CHECK_CFLAGS)
-BLKBACK_TEST_FAKE = tests/blkback/fake.c tests/blkback/fake.h
+BLKBACK_TEST_CPPFLAGS = $(BLKBACK_CPPFLAGS) -I$(top_srcdir)/tests/blkback \
+	-I$(top_srcdir)/tests/backend $(CHECK_CFLAGS)
+BLKBACK_TEST_FAKE = tests/blkback/fake.c tests/blkback/fake.h \
+	tests/backend/fake-guest.c tests/backend/fake-guest.h
 BLKBACK_TEST_LIBS = dom0-tools/blkback/libblkback.la dom0-tools/libxenstore/libxenstore-core.la $(CHECK_LIBS)
 
 BLKBACK_TESTS = \
@@ -32,7 +34,8 @@ tests_blkback_test_blkback_vbd_LDADD = $(BLKBACK_TEST_LIBS)
 # Built by make check, run by hand: see docs/blkback.md.
 check_PROGRAMS += tests/blkback/bench-engine
 tests_blkback_bench_engine_SOURCES = tests/blkback/bench-engine.c $(BLKBACK_TEST_FAKE)
-tests_blkback_bench_engine_CPPFLAGS = $(BLKBACK_CPPFLAGS) -I$(top_srcdir)/tests/blkback
+tests_blkback_bench_engine_CPPFLAGS = $(BLKBACK_CPPFLAGS) -I$(top_srcdir)/tests/blkback \
+	-I$(top_srcdir)/tests/backend
 tests_blkback_bench_engine_LDADD = dom0-tools/blkback/libblkback.la
 
 # The daemon on a private lamina-xenstored; the wrapper names the binaries.

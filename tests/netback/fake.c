@@ -17,12 +17,6 @@
 
 #include "fake.h"
 
-struct fake_mapping {
-    void *addr;
-    uint32_t count;
-    struct fake_mapping *next;
-};
-
 struct fake_transport {
     struct nb_transport t;
     struct fake_guest *g;
@@ -30,114 +24,12 @@ struct fake_transport {
     int epfd;                   /* both kick eventfds: readable when either fired */
 };
 
-static void die(const char *what)
-{
-    perror(what);
-    abort();
-}
-
 static long now_ms(void)
 {
     struct timespec ts;
 
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-struct fake_guest *fake_guest_create(size_t npages, uint32_t domid, unsigned int ngrants)
-{
-    struct fake_guest *g = calloc(1, sizeof(*g));
-    pthread_mutex_t *lock = malloc(sizeof(*lock));
-
-    if (!g || !lock)
-        die("calloc");
-    pthread_mutex_init(lock, NULL);
-    g->lock = lock;
-    g->npages = npages;
-    g->domid = domid;
-    g->ngrants = ngrants;
-    g->grants = calloc(ngrants, sizeof(*g->grants));
-    g->memfd = memfd_create("fake-guest", MFD_CLOEXEC);
-    if (!g->grants || g->memfd < 0 || ftruncate(g->memfd, (off_t)(npages * FAKE_PAGE)) < 0)
-        die("fake guest memory");
-    g->mem = mmap(NULL, npages * FAKE_PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, g->memfd, 0);
-    if (g->mem == MAP_FAILED)
-        die("mmap guest");
-    for (unsigned int i = 0; i < FAKE_MAX_PORTS; i++) {
-        g->ports[i].kick = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-        g->ports[i].notify = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-        if (g->ports[i].kick < 0 || g->ports[i].notify < 0)
-            die("eventfd");
-    }
-    return g;
-}
-
-void fake_guest_destroy(struct fake_guest *g)
-{
-    if (!g)
-        return;
-    while (g->maps) {
-        struct fake_mapping *m = g->maps;
-
-        g->maps = m->next;
-        free(m);
-    }
-    for (unsigned int i = 0; i < FAKE_MAX_PORTS; i++) {
-        close(g->ports[i].kick);
-        close(g->ports[i].notify);
-    }
-    munmap(g->mem, g->npages * FAKE_PAGE);
-    if (g->memfd >= 0)
-        close(g->memfd);
-    pthread_mutex_destroy(g->lock);
-    free(g->lock);
-    free(g->grants);
-    free(g);
-}
-
-void fake_grant(struct fake_guest *g, grant_ref_t ref, uint32_t page, bool readonly)
-{
-    if (ref >= g->ngrants || page >= g->npages)
-        abort();
-    pthread_mutex_lock(g->lock);
-    g->grants[ref] = (struct fake_grant){ true, readonly, page };
-    pthread_mutex_unlock(g->lock);
-}
-
-void fake_revoke(struct fake_guest *g, grant_ref_t ref)
-{
-    pthread_mutex_lock(g->lock);
-    if (ref < g->ngrants)
-        g->grants[ref].valid = false;
-    pthread_mutex_unlock(g->lock);
-}
-
-void fake_guest_kill(struct fake_guest *g)
-{
-    pthread_mutex_lock(g->lock);
-    close(g->memfd);
-    g->memfd = -1;
-    pthread_mutex_unlock(g->lock);
-}
-
-uint8_t *fake_page(struct fake_guest *g, uint32_t page)
-{
-    return g->mem + (size_t)page * FAKE_PAGE;
-}
-
-long fake_mapped(struct fake_guest *g)
-{
-    long n;
-
-    pthread_mutex_lock(g->lock);
-    n = g->mapped_pages;
-    pthread_mutex_unlock(g->lock);
-    return n;
-}
-
-long fake_notifies(struct fake_guest *g, uint32_t port)
-{
-    return __atomic_load_n(&g->ports[port].notifies, __ATOMIC_RELAXED);
 }
 
 static struct fake_transport *ft(struct nb_transport *t)
@@ -148,109 +40,17 @@ static struct fake_transport *ft(struct nb_transport *t)
 static void *fake_map(struct nb_transport *t, uint32_t count, const grant_ref_t *refs,
                       bool writable)
 {
-    struct fake_guest *g = ft(t)->g;
-    struct fake_mapping *m;
-    uint8_t *base;
-    int err = 0;
-
-    pthread_mutex_lock(g->lock);
-    if (g->memfd < 0)
-        err = ESRCH;
-    for (uint32_t i = 0; i < count && !err; i++) {
-        if (refs[i] >= g->ngrants || !g->grants[refs[i]].valid)
-            err = EINVAL;
-        else if (writable && g->grants[refs[i]].readonly)
-            err = EPERM;
-    }
-    if (err || count == 0) {
-        pthread_mutex_unlock(g->lock);
-        errno = err ? err : EINVAL;
-        return NULL;
-    }
-    base = mmap(NULL, (size_t)count * FAKE_PAGE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (base == MAP_FAILED)
-        die("mmap reserve");
-    for (uint32_t i = 0; i < count; i++)
-        if (mmap(base + (size_t)i * FAKE_PAGE, FAKE_PAGE,
-                 PROT_READ | (writable ? PROT_WRITE : 0), MAP_SHARED | MAP_FIXED, g->memfd,
-                 (off_t)g->grants[refs[i]].page * FAKE_PAGE) == MAP_FAILED)
-            die("mmap grant");
-    m = malloc(sizeof(*m));
-    if (!m)
-        die("malloc");
-    *m = (struct fake_mapping){ base, count, g->maps };
-    g->maps = m;
-    g->mapped_pages += count;
-    pthread_mutex_unlock(g->lock);
-    return base;
+    return fake_guest_map(ft(t)->g, count, refs, writable);
 }
 
 static int fake_unmap(struct nb_transport *t, void *addr, uint32_t count)
 {
-    struct fake_guest *g = ft(t)->g;
-    struct fake_mapping **pp;
-
-    pthread_mutex_lock(g->lock);
-    for (pp = &g->maps; *pp; pp = &(*pp)->next) {
-        struct fake_mapping *m = *pp;
-
-        if (m->addr != addr)
-            continue;
-        if (m->count != count)
-            break;
-        *pp = m->next;
-        munmap(m->addr, (size_t)count * FAKE_PAGE);
-        g->mapped_pages -= count;
-        free(m);
-        pthread_mutex_unlock(g->lock);
-        return 0;
-    }
-    g->bad_unmaps++;
-    pthread_mutex_unlock(g->lock);
-    return -EINVAL;
-}
-
-/* One segment, checked the way lamina-hv checks a grant copy. */
-static int16_t copy_one(struct fake_guest *g, xengnttab_grant_copy_segment_t *s)
-{
-    bool to_guest = s->flags == GNTCOPY_dest_gref;
-    const union xengnttab_copy_ptr *f = to_guest ? &s->dest : &s->source;
-    const struct fake_grant *gr;
-    uint8_t *page;
-
-    if (s->flags != GNTCOPY_dest_gref && s->flags != GNTCOPY_source_gref)
-        return GNTST_bad_copy_arg;
-    if (f->foreign.domid != g->domid || g->memfd < 0)
-        return GNTST_bad_domain;
-    if (f->foreign.ref >= g->ngrants || !g->grants[f->foreign.ref].valid)
-        return GNTST_bad_gntref;
-    gr = &g->grants[f->foreign.ref];
-    if (to_guest && gr->readonly)
-        return GNTST_permission_denied;
-    if ((uint32_t)f->foreign.offset + s->len > FAKE_PAGE)
-        return GNTST_bad_copy_arg;
-    page = fake_page(g, gr->page) + f->foreign.offset;
-    if (to_guest)
-        memcpy(page, s->source.virt, s->len);
-    else
-        memcpy(s->dest.virt, page, s->len);
-    return GNTST_okay;
+    return fake_guest_unmap(ft(t)->g, addr, count);
 }
 
 static int fake_copy(struct nb_transport *t, xengnttab_grant_copy_segment_t *segs, uint32_t count)
 {
-    struct fake_guest *g = ft(t)->g;
-
-    pthread_mutex_lock(g->lock);
-    g->copy_calls++;
-    g->copy_segs += count;
-    for (uint32_t i = 0; i < count; i++) {
-        segs[i].status = copy_one(g, &segs[i]);
-        if (segs[i].status != GNTST_okay)
-            g->failed_segs++;
-    }
-    pthread_mutex_unlock(g->lock);
-    return 0;
+    return fake_guest_copy(ft(t)->g, segs, count);
 }
 
 static int fake_event_fd(struct nb_transport *t)
@@ -273,11 +73,7 @@ static void fake_event_ack(struct nb_transport *t)
 
 static int fake_notify(struct nb_transport *t, bool rx)
 {
-    struct fake_port *p = &ft(t)->g->ports[rx ? ft(t)->rx_port : ft(t)->tx_port];
-    uint64_t one = 1;
-
-    __atomic_fetch_add(&p->notifies, 1, __ATOMIC_RELAXED);
-    return write(p->notify, &one, sizeof(one)) == sizeof(one) ? 0 : -errno;
+    return fake_guest_notify(ft(t)->g, rx ? ft(t)->rx_port : ft(t)->tx_port);
 }
 
 static void fake_close(struct nb_transport *t)
@@ -307,7 +103,7 @@ struct nb_transport *fake_transport(struct fake_guest *g, uint32_t tx_port, uint
     }
     t = calloc(1, sizeof(*t));
     if (!t)
-        die("calloc");
+        fake_die("calloc");
     t->t.ops = &fake_ops;
     t->t.domid = g->domid;
     t->g = g;
@@ -317,7 +113,7 @@ struct nb_transport *fake_transport(struct fake_guest *g, uint32_t tx_port, uint
     if (t->epfd < 0 || epoll_ctl(t->epfd, EPOLL_CTL_ADD, g->ports[tx_port].kick, &ev) < 0 ||
         (rx_port != tx_port &&
          epoll_ctl(t->epfd, EPOLL_CTL_ADD, g->ports[rx_port].kick, &ev) < 0))
-        die("epoll");
+        fake_die("epoll");
     return &t->t;
 }
 
@@ -366,9 +162,9 @@ void fake_vif_init(struct fake_vif *v, struct fake_guest *g, uint32_t base, gran
     FRONT_RING_ATTACH(&v->tx, txs, idx, FAKE_PAGE);
     FRONT_RING_ATTACH(&v->rx, rxs, idx, FAKE_PAGE);
     if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
-        die("socketpair");
+        fake_die("socketpair");
     if (fcntl(sv[0], F_SETFL, O_NONBLOCK) < 0 || fcntl(sv[1], F_SETFL, O_NONBLOCK) < 0)
-        die("fcntl");
+        fake_die("fcntl");
     v->world = sv[1];
     v->link.fd = sv[0];
     snprintf(v->link.desc, sizeof(v->link.desc), "test link");
@@ -483,7 +279,7 @@ void fake_kick(struct fake_vif *v, bool rx)
     uint64_t one = 1;
 
     if (write(v->g->ports[rx ? v->rx_port : v->tx_port].kick, &one, sizeof(one)) != sizeof(one))
-        die("kick");
+        fake_die("kick");
 }
 
 void fake_tx_push(struct fake_vif *v)
@@ -660,7 +456,7 @@ void fake_world_send(struct fake_vif *v, const struct virtio_net_hdr *h, const u
     /* The engine may be busy (or not pumped yet): wait for room, a while. */
     while (writev(v->world, iov, 2) != (ssize_t)(sizeof(*h) + len)) {
         if ((errno != EAGAIN && errno != EWOULDBLOCK) || now_ms() >= deadline)
-            die("world send");
+            fake_die("world send");
         if (v->pump)
             nb_queue_run_once(v->q, 5);
         else

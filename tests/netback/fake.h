@@ -13,49 +13,8 @@
 #include "engine.h"
 #include "link.h"
 #include "transport.h"
+#include "fake-guest.h"
 
-#define FAKE_PAGE 4096u
-#define FAKE_MAX_PORTS 64
-
-/*
- * The "guest" is a memfd, mapped whole for the test (the frontend's view).
- * Grant refs name pages of it. The rings are mapped with mmap() of the
- * memfd, as lamina's xengnttab maps grants; copies are done by the fake
- * with the checks lamina-hv makes (domain, ref, access, page bounds), each
- * segment getting its own GNTST_* status.
- */
-struct fake_guest {
-    int memfd;
-    size_t npages;
-    uint8_t *mem;
-    uint32_t domid;
-    unsigned int ngrants;
-    struct fake_grant {
-        bool valid;
-        bool readonly;
-        uint32_t page;
-    } *grants;
-    struct fake_port {
-        int kick;               /* frontend -> backend (eventfd) */
-        int notify;             /* backend -> frontend (eventfd) */
-        long notifies;
-    } ports[FAKE_MAX_PORTS];
-    void *lock;
-    struct fake_mapping *maps;
-    long mapped_pages;
-    long bad_unmaps;
-    long copy_calls, copy_segs, failed_segs;
-};
-
-struct fake_guest *fake_guest_create(size_t npages, uint32_t domid, unsigned int ngrants);
-void fake_guest_destroy(struct fake_guest *g);
-void fake_grant(struct fake_guest *g, grant_ref_t ref, uint32_t page, bool readonly);
-void fake_revoke(struct fake_guest *g, grant_ref_t ref);
-/* The domain dies: its memory is gone for new maps and copies. */
-void fake_guest_kill(struct fake_guest *g);
-uint8_t *fake_page(struct fake_guest *g, uint32_t page);
-long fake_mapped(struct fake_guest *g);
-long fake_notifies(struct fake_guest *g, uint32_t port);
 struct nb_transport *fake_transport(struct fake_guest *g, uint32_t tx_port, uint32_t rx_port);
 struct nb_transport_factory fake_factory(struct fake_guest *g);
 

@@ -1,8 +1,10 @@
 ## tests/netback/local.mk: Check tests of lamina-netback (engine, switch, xenbus, TAP), the
 ## daemon script and the benchmark (built by make check, not run).
 
-NETBACK_TEST_CPPFLAGS = $(NETBACK_CPPFLAGS) -I$(top_srcdir)/tests/netback $(CHECK_CFLAGS)
-NETBACK_TEST_FAKE = tests/netback/fake.c tests/netback/fake.h
+NETBACK_TEST_CPPFLAGS = $(NETBACK_CPPFLAGS) -I$(top_srcdir)/tests/netback \
+	-I$(top_srcdir)/tests/backend $(CHECK_CFLAGS)
+NETBACK_TEST_FAKE = tests/netback/fake.c tests/netback/fake.h \
+	tests/backend/fake-guest.c tests/backend/fake-guest.h
 NETBACK_TEST_LIBS = dom0-tools/netback/libnetback.la dom0-tools/libxenstore/libxenstore-core.la \
 	$(CHECK_LIBS)
 
@@ -38,7 +40,8 @@ tests_netback_test_netback_switch_LDADD = $(NETBACK_TEST_LIBS)
 # A fake guest on a TAP device in a bridge, in a private network namespace (root only).
 check_PROGRAMS += tests/netback/tap-guest
 tests_netback_tap_guest_SOURCES = tests/netback/tap-guest.c $(NETBACK_TEST_FAKE)
-tests_netback_tap_guest_CPPFLAGS = $(NETBACK_CPPFLAGS) -I$(top_srcdir)/tests/netback
+tests_netback_tap_guest_CPPFLAGS = $(NETBACK_CPPFLAGS) -I$(top_srcdir)/tests/netback \
+	-I$(top_srcdir)/tests/backend
 tests_netback_tap_guest_LDADD = dom0-tools/netback/libnetback.la \
 	dom0-tools/libxenstore/libxenstore-core.la
 TESTS += tests/netback/tap.sh
@@ -63,6 +66,7 @@ $(NETBACK_SCRIPT_TESTS): Makefile
 # Built by make check, run by hand (as root): see docs/netback.md.
 check_PROGRAMS += tests/netback/bench-netback
 tests_netback_bench_netback_SOURCES = tests/netback/bench-netback.c $(NETBACK_TEST_FAKE)
-tests_netback_bench_netback_CPPFLAGS = $(NETBACK_CPPFLAGS) -I$(top_srcdir)/tests/netback
+tests_netback_bench_netback_CPPFLAGS = $(NETBACK_CPPFLAGS) -I$(top_srcdir)/tests/netback \
+	-I$(top_srcdir)/tests/backend
 tests_netback_bench_netback_LDADD = dom0-tools/netback/libnetback.la \
 	dom0-tools/libxenstore/libxenstore-core.la
