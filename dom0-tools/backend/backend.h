@@ -1,4 +1,4 @@
-/* backend.h: what lamina-blkback and lamina-netback share: the daemon that runs a worker per device. */
+/* backend.h: the daemon lamina-blkback and lamina-netback share: a worker process per device. */
 /* SPDX-License-Identifier: MIT */
 #ifndef LAMINA_BACKEND_H
 #define LAMINA_BACKEND_H

@@ -1,4 +1,4 @@
-/* supervisor.c: the backend daemons' main loop: watches backend/<type>, runs one worker per device. */
+/* supervisor.c: the backend daemons: watch backend/<type>, run one worker process per device. */
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
 #include <fcntl.h>
@@ -310,8 +310,8 @@ static void reap(struct xs_handle *xs, const struct supervisor *s)
 
     while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
         struct worker *w = find_pid(pid);
-        bool crashed = !WIFEXITED(status) ||
-                       (WEXITSTATUS(status) != s->k->finished && WEXITSTATUS(status) != s->k->failed);
+        bool crashed = !WIFEXITED(status) || (WEXITSTATUS(status) != s->k->finished &&
+                                              WEXITSTATUS(status) != s->k->failed);
 
         if (!w)
             continue;

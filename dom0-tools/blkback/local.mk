@@ -20,7 +20,8 @@ dom0_tools_blkback_libblkback_la_SOURCES = \
 	dom0-tools/blkback/vbd.c \
 	dom0-tools/blkback/vbd.h
 dom0_tools_blkback_libblkback_la_CPPFLAGS = $(BLKBACK_CPPFLAGS)
-dom0_tools_blkback_libblkback_la_LIBADD = pv-abi/lamina/libctlwire.la $(LIBURING_LIBS)
+dom0_tools_blkback_libblkback_la_LIBADD = pv-abi/lamina/libctlwire.la \
+	dom0-tools/backend/libxenbus-backend.la $(LIBURING_LIBS)
 
 sbin_PROGRAMS += dom0-tools/blkback/lamina-blkback
 dom0_tools_blkback_lamina_blkback_SOURCES = \

@@ -27,7 +27,7 @@ dom0_tools_netback_libnetback_la_SOURCES = \
 	dom0-tools/netback/vif.h
 dom0_tools_netback_libnetback_la_CPPFLAGS = $(NETBACK_CPPFLAGS)
 dom0_tools_netback_libnetback_la_LIBADD = pv-abi/lamina/libctlwire.la \
-	dom0-tools/netback/libvifmac.la
+	dom0-tools/netback/libvifmac.la dom0-tools/backend/libxenbus-backend.la
 
 # MAC addresses of vifs (parsing, printing, netback_mac_generate()): shared with
 # the toolstack, whose libxlcfg links it too, so both generate the same addresses.
