@@ -35,6 +35,35 @@ int backend_daemon_run(const struct backend_kind *k, bool foreground, const char
  */
 int backend_lock(const struct backend_kind *k, uint32_t domid, uint32_t devid);
 
+/* What a worker (`--device DOMID/DEVID`) holds while it serves its device. */
+struct backend_worker {
+    uint32_t domid, devid;
+    int lock;                   /* backend_lock()'s descriptor */
+    int stop_fd;                /* backend_signal_fd(false) */
+    struct xs_handle *xs;
+    struct xc_interface_core *xch;  /* for backend_domain_alive(), opened when first needed */
+};
+
+/*
+ * Set up a worker for `device` ("DOMID/DEVID"): log to log_path (if any),
+ * take the device's lock, connect to xenstored. Returns 0 when ready to
+ * serve; otherwise the process's exit status: 0 when another process
+ * serves the device already, 1 on errors (reported).
+ */
+int backend_worker_begin(const struct backend_kind *k, const char *device,
+                         const char *log_path, struct backend_worker *w);
+/* Release what backend_worker_begin() took. */
+void backend_worker_end(struct backend_worker *w);
+/*
+ * For a device's domain_alive hook, with arg a struct backend_worker: 1 the
+ * domain lives, 0 it is dead or dying, -1 cannot tell (lamina-hv may start
+ * after us: connects when first needed, and again after a broken connection).
+ */
+int backend_domain_alive(void *arg, uint32_t domid);
+
+/* A decimal option value up to max; false for anything else (signs, junk, overflow). */
+bool backend_parse_uint(const char *s, unsigned int max, unsigned int *out);
+
 /*
  * SIGTERM, SIGINT and SIGHUP (and SIGCHLD with children) blocked and
  * delivered on a non-blocking signalfd; SIGPIPE ignored. -errno on failure.

@@ -19,6 +19,7 @@
 #include <lamina/ctl-wire.h>
 #include <lamina/daemon.h>
 #include <lamina/log.h>
+#include <xenctrl.h>
 #include <xenstore.h>
 
 #include "backend.h"
@@ -518,4 +519,94 @@ int backend_daemon_run(const struct backend_kind *k, bool foreground, const char
     close(pid_fd);
     log_info("%s stopped", k->program);
     return rc < 0 ? 1 : 0;
+}
+
+bool backend_parse_uint(const char *s, unsigned int max, unsigned int *out)
+{
+    char *end;
+    unsigned long v;
+
+    errno = 0;
+    v = strtoul(s, &end, 10);
+    if (errno || end == s || *end || v > max || *s == '-')
+        return false;
+    *out = (unsigned int)v;
+    return true;
+}
+
+int backend_worker_begin(const struct backend_kind *k, const char *device,
+                         const char *log_path, struct backend_worker *w)
+{
+    char id[32], *slash;
+    int rc;
+
+    *w = (struct backend_worker){ .lock = -1, .stop_fd = -1 };
+    snprintf(id, sizeof(id), "%s", device);
+    slash = strchr(id, '/');
+    if (!slash || (*slash = '\0', !backend_parse_uint(id, UINT32_MAX, &w->domid)) ||
+        !backend_parse_uint(slash + 1, UINT32_MAX, &w->devid)) {
+        fprintf(stderr, "%s: --device wants DOMID/DEVID, e.g. 1/%u\n", k->program,
+                strcmp(k->type, "vbd") ? 0 : 51712);
+        return 1;
+    }
+    if (log_path && (rc = log_open(log_path)) < 0) {
+        fprintf(stderr, "%s: cannot open log %s: %s\n", k->program, log_path, strerror(-rc));
+        return 1;
+    }
+    if ((rc = mkdir_p(lamina_rundir(), 0700)) < 0) {
+        log_err("cannot create %s: %s", lamina_rundir(), strerror(-rc));
+        return 1;
+    }
+    w->lock = backend_lock(k, w->domid, w->devid);
+    if (w->lock == -EBUSY) {
+        log_info("%s %u/%u: already served by another process", k->type, w->domid, w->devid);
+        return 0;
+    }
+    if (w->lock < 0) {
+        log_err("%s %u/%u: cannot take its lock in %s/%s: %s", k->type, w->domid, w->devid,
+                lamina_rundir(), k->rundir, strerror(-w->lock));
+        return 1;
+    }
+    w->stop_fd = backend_signal_fd(false);
+    w->xs = xs_open(0);
+    if (w->stop_fd < 0 || !w->xs) {
+        log_err("cannot connect to xenstored at %s: %s (is lamina-xenstored running?)",
+                xs_daemon_socket(), strerror(errno));
+        backend_worker_end(w);
+        return 1;
+    }
+    log_debug("%s %u/%u: serving (pid %d)", k->type, w->domid, w->devid, (int)getpid());
+    return 0;
+}
+
+void backend_worker_end(struct backend_worker *w)
+{
+    if (w->xs)
+        xs_close(w->xs);
+    if (w->xch)
+        xc_interface_close(w->xch);
+    if (w->stop_fd >= 0)
+        close(w->stop_fd);
+    if (w->lock >= 0)
+        close(w->lock);
+    *w = (struct backend_worker){ .lock = -1, .stop_fd = -1 };
+}
+
+int backend_domain_alive(void *arg, uint32_t domid)
+{
+    struct backend_worker *w = arg;
+    xc_domaininfo_t info;
+
+    if (!w->xch)
+        w->xch = xc_interface_open(NULL, NULL, 0);
+    if (!w->xch)
+        return -1;
+    if (xc_domain_getinfo_single(w->xch, domid, &info) < 0) {
+        if (errno == ESRCH)
+            return 0;
+        xc_interface_close(w->xch);
+        w->xch = NULL;
+        return -1;
+    }
+    return (info.flags & XEN_DOMINF_dying) ? 0 : 1;
 }

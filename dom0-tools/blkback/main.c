@@ -1,27 +1,17 @@
 /* main.c: lamina-blkback, the block backend: options, daemon start-up, per-device workers. */
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
-#include <limits.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
-#include <sys/signalfd.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include <lamina/ctl-wire.h>
-#include <xenctrl.h>
+#include <lamina/log.h>
 #include <xenstore.h>
 
-#include "engine.h"
-#include <lamina/daemon.h>
-#include <lamina/log.h>
 #include "backend.h"
+#include "engine.h"
 #include "transport.h"
 #include "vbd.h"
 
@@ -77,19 +67,6 @@ static void usage(FILE *f)
             (unsigned int)BLK_MAX_INDIRECT_SEGMENTS, LAMINA_RUNDIR, LAMINA_LOGDIR);
 }
 
-static bool parse_num(const char *s, unsigned int max, unsigned int *out)
-{
-    char *end;
-    unsigned long v;
-
-    errno = 0;
-    v = strtoul(s, &end, 10);
-    if (errno || end == s || *end || v > max || *s == '-')
-        return false;
-    *out = (unsigned int)v;
-    return true;
-}
-
 static void add_worker_arg(struct options *o, const char *a)
 {
     if (o->nworker_args < sizeof(o->worker_args) / sizeof(o->worker_args[0]) - 1)
@@ -143,22 +120,22 @@ static int parse_options(int argc, char **argv, struct options *o)
             o->device = optarg;
             break;
         case 'q':
-            ok = parse_num(optarg, VBD_MAX_QUEUES, &o->max_queues) && o->max_queues > 0;
+            ok = backend_parse_uint(optarg, VBD_MAX_QUEUES, &o->max_queues) && o->max_queues > 0;
             add_worker_arg(o, "-q");
             add_worker_arg(o, optarg);
             break;
         case OPT_RING:
-            ok = parse_num(optarg, BLK_MAX_RING_ORDER, &o->max_ring_order);
+            ok = backend_parse_uint(optarg, BLK_MAX_RING_ORDER, &o->max_ring_order);
             add_worker_arg(o, "--max-ring-order");
             add_worker_arg(o, optarg);
             break;
         case OPT_INDIRECT:
-            ok = parse_num(optarg, BLK_MAX_INDIRECT_SEGMENTS, &o->max_indirect);
+            ok = backend_parse_uint(optarg, BLK_MAX_INDIRECT_SEGMENTS, &o->max_indirect);
             add_worker_arg(o, "--max-indirect");
             add_worker_arg(o, optarg);
             break;
         case OPT_PERSISTENT:
-            ok = parse_num(optarg, 1u << 20, &o->max_persistent);
+            ok = backend_parse_uint(optarg, 1u << 20, &o->max_persistent);
             add_worker_arg(o, "--max-persistent");
             add_worker_arg(o, optarg);
             break;
@@ -190,83 +167,32 @@ static int parse_options(int argc, char **argv, struct options *o)
     return 0;
 }
 
-static int domain_alive(void *arg, uint32_t domid)
-{
-    xc_interface **xch = arg;
-    xc_domaininfo_t info;
-
-    /* The hypervisor may start after us: connect when first needed. */
-    if (!*xch)
-        *xch = xc_interface_open(NULL, NULL, 0);
-    if (!*xch)
-        return -1;
-    if (xc_domain_getinfo_single(*xch, domid, &info) < 0) {
-        if (errno == ESRCH)
-            return 0;
-        /* A broken connection: try a new one next time. */
-        xc_interface_close(*xch);
-        *xch = NULL;
-        return -1;
-    }
-    return (info.flags & XEN_DOMINF_dying) ? 0 : 1;
-}
-
 static int run_worker(const struct options *o)
 {
-    unsigned int domid, devid;
-    char *slash;
-    xc_interface *xch = NULL;
+    struct backend_worker w;
     struct vbd_env env;
     enum vbd_result r;
-    int lock, rc;
+    int rc;
 
-    slash = strchr(o->device, '/');
-    if (!slash || (*slash = '\0', !parse_num(o->device, UINT32_MAX, &domid)) ||
-        !parse_num(slash + 1, UINT32_MAX, &devid)) {
-        fprintf(stderr, "lamina-blkback: --device wants DOMID/DEVID, e.g. 1/51712\n");
-        return 1;
-    }
-    if (o->log_path && (rc = log_open(o->log_path)) < 0) {
-        fprintf(stderr, "lamina-blkback: cannot open log %s: %s\n", o->log_path, strerror(-rc));
-        return 1;
-    }
-    if ((rc = mkdir_p(lamina_rundir(), 0700)) < 0) {
-        log_err("cannot create %s: %s", lamina_rundir(), strerror(-rc));
-        return 1;
-    }
-    lock = backend_lock(&blkback_kind, domid, devid);
-    if (lock == -EBUSY) {
-        log_info("already served by another process");
-        return 0;
-    }
-    if (lock < 0) {
-        log_err("cannot lock the device in %s/blkback: %s", lamina_rundir(), strerror(-lock));
-        return 1;
-    }
-    memset(&env, 0, sizeof(env));
-    env.stop_fd = backend_signal_fd(false);
-    env.xs = xs_open(0);
-    if (env.stop_fd < 0 || !env.xs) {
-        log_err("cannot connect to xenstored at %s: %s (is lamina-xenstored running?)",
-                xs_daemon_socket(), strerror(errno));
-        return 1;
-    }
-    env.transport = blk_transport_xen;
-    env.domain_alive = domain_alive;
-    env.alive_arg = &xch;
-    env.cfg = (struct vbd_config){
-        .max_queues = o->max_queues,
-        .max_ring_order = o->max_ring_order,
-        .max_indirect_segments = o->max_indirect,
-        .max_persistent = o->max_persistent,
-        .allow_direct = o->direct,
+    rc = backend_worker_begin(&blkback_kind, o->device, o->log_path, &w);
+    if (rc || w.lock < 0)
+        return rc;
+    env = (struct vbd_env){
+        .xs = w.xs,
+        .transport = blk_transport_xen,
+        .domain_alive = backend_domain_alive,
+        .alive_arg = &w,
+        .stop_fd = w.stop_fd,
+        .cfg = {
+            .max_queues = o->max_queues,
+            .max_ring_order = o->max_ring_order,
+            .max_indirect_segments = o->max_indirect,
+            .max_persistent = o->max_persistent,
+            .allow_direct = o->direct,
+        },
     };
-    log_debug("serving (pid %d)", (int)getpid());
-    r = vbd_serve(&env, domid, devid);
-    xs_close(env.xs);
-    if (xch)
-        xc_interface_close(xch);
-    close(lock);
+    r = vbd_serve(&env, w.domid, w.devid);
+    backend_worker_end(&w);
     return (int)r;
 }
 

@@ -1,25 +1,19 @@
 /* main.c: lamina-netback, the network backend: options, daemon start-up, workers, switches. */
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
-#include <sys/signalfd.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <lamina/ctl-wire.h>
 #include <lamina/daemon.h>
 #include <lamina/log.h>
-#include "backend.h"
-#include <xenctrl.h>
 #include <xenstore.h>
 
+#include "backend.h"
 #include "switchd.h"
 #include "tap.h"
 #include "transport.h"
@@ -81,19 +75,6 @@ static void usage(FILE *f)
             "Environment: LAMINA_RUNDIR (pid, lock and switch sockets; default %s),\n"
             "             LAMINA_LOGDIR (log; default %s), XENSTORED_PATH.\n",
             VIF_BACKEND_ROOT, DEFAULT_AGING_S, DEFAULT_IDLE_S, LAMINA_RUNDIR, LAMINA_LOGDIR);
-}
-
-static bool parse_num(const char *s, unsigned int max, unsigned int *out)
-{
-    char *end;
-    unsigned long v;
-
-    errno = 0;
-    v = strtoul(s, &end, 10);
-    if (errno || end == s || *end || v > max || *s == '-')
-        return false;
-    *out = (unsigned int)v;
-    return true;
 }
 
 static void add_arg(char **args, unsigned int *n, unsigned int max, const char *a)
@@ -158,12 +139,12 @@ static int parse_options(int argc, char **argv, struct options *o)
             o->switch_name = optarg;
             break;
         case OPT_AGING:
-            ok = parse_num(optarg, 1000000, &o->aging_s) && o->aging_s > 0;
+            ok = backend_parse_uint(optarg, 1000000, &o->aging_s) && o->aging_s > 0;
             add_common_arg(o, "--aging");
             add_common_arg(o, optarg);
             break;
         case OPT_IDLE:
-            ok = parse_num(optarg, 1000000, &o->idle_s);
+            ok = backend_parse_uint(optarg, 1000000, &o->idle_s);
             add_common_arg(o, "--idle");
             add_common_arg(o, optarg);
             break;
@@ -229,27 +210,6 @@ static int open_log(const struct options *o, char *buf, size_t size)
     return 0;
 }
 
-static int domain_alive(void *arg, uint32_t domid)
-{
-    xc_interface **xch = arg;
-    xc_domaininfo_t info;
-
-    /* The hypervisor may start after us: connect when first needed. */
-    if (!*xch)
-        *xch = xc_interface_open(NULL, NULL, 0);
-    if (!*xch)
-        return -1;
-    if (xc_domain_getinfo_single(*xch, domid, &info) < 0) {
-        if (errno == ESRCH)
-            return 0;
-        /* A broken connection: try a new one next time. */
-        xc_interface_close(*xch);
-        *xch = NULL;
-        return -1;
-    }
-    return (info.flags & XEN_DOMINF_dying) ? 0 : 1;
-}
-
 struct link_ctx {
     const char *self;
     char *const *switch_args;
@@ -268,63 +228,34 @@ static int open_link(void *arg, const struct vif_link_spec *spec, struct nb_link
 
 static int run_worker(struct options *o)
 {
-    unsigned int domid, devid;
-    char *slash, self[PATH_MAX];
-    xc_interface *xch = NULL;
+    struct backend_worker w;
+    char self[PATH_MAX];
     struct vif_env env;
     struct link_ctx ctx;
     enum vif_result r;
-    int lock, rc;
+    int rc;
 
-    slash = strchr(o->device, '/');
-    if (!slash || (*slash = '\0', !parse_num(o->device, UINT32_MAX, &domid)) ||
-        !parse_num(slash + 1, UINT32_MAX, &devid)) {
-        fprintf(stderr, "lamina-netback: --device wants DOMID/DEVID, e.g. 1/0\n");
-        return 1;
-    }
     if (!self_path(self, sizeof(self)))
         return 1;
-    if (o->log_path && (rc = log_open(o->log_path)) < 0) {
-        fprintf(stderr, "lamina-netback: cannot open log %s: %s\n", o->log_path, strerror(-rc));
-        return 1;
-    }
     if (o->log_path) {
         add_arg(o->switch_args, &o->nswitch_args, 16, "-l");
         add_arg(o->switch_args, &o->nswitch_args, 16, o->log_path);
     }
-    if ((rc = mkdir_p(lamina_rundir(), 0700)) < 0) {
-        log_err("cannot create %s: %s", lamina_rundir(), strerror(-rc));
-        return 1;
-    }
-    lock = backend_lock(&netback_kind, domid, devid);
-    if (lock == -EBUSY) {
-        log_info("vif %u/%u: already served by another process", domid, devid);
-        return 0;
-    }
-    if (lock < 0) {
-        log_err("cannot lock the vif in %s/netback: %s", lamina_rundir(), strerror(-lock));
-        return 1;
-    }
-    memset(&env, 0, sizeof(env));
-    env.stop_fd = backend_signal_fd(false);
-    env.xs = xs_open(0);
-    if (env.stop_fd < 0 || !env.xs) {
-        log_err("cannot connect to xenstored at %s: %s (is lamina-xenstored running?)",
-                xs_daemon_socket(), strerror(errno));
-        return 1;
-    }
+    rc = backend_worker_begin(&netback_kind, o->device, o->log_path, &w);
+    if (rc || w.lock < 0)
+        return rc;
     ctx = (struct link_ctx){ .self = self, .switch_args = o->switch_args };
-    env.transport = nb_transport_xen;
-    env.domain_alive = domain_alive;
-    env.alive_arg = &xch;
-    env.link_open = open_link;
-    env.link_arg = &ctx;
-    log_debug("vif %u/%u: serving (pid %d)", domid, devid, (int)getpid());
-    r = vif_serve(&env, domid, devid);
-    xs_close(env.xs);
-    if (xch)
-        xc_interface_close(xch);
-    close(lock);
+    env = (struct vif_env){
+        .xs = w.xs,
+        .transport = nb_transport_xen,
+        .domain_alive = backend_domain_alive,
+        .alive_arg = &w,
+        .link_open = open_link,
+        .link_arg = &ctx,
+        .stop_fd = w.stop_fd,
+    };
+    r = vif_serve(&env, w.domid, w.devid);
+    backend_worker_end(&w);
     return (int)r;
 }
 
