@@ -21,6 +21,7 @@ guest_kit_libguest_kit_a_SOURCES = \
 	guest-kit/arch/x86_64/irq.c \
 	guest-kit/arch/x86_64/paging.c \
 	guest-kit/arch/x86_64/string.c \
+	guest-kit/drivers/blkfront.c \
 	guest-kit/kernel/start.c \
 	guest-kit/kernel/cmdline.c \
 	guest-kit/kernel/cmdline.h \
@@ -55,6 +56,7 @@ gkinc_HEADERS = \
 
 gkinc_gkdir = $(includedir)/lamina/guest-kit/guest-kit
 gkinc_gk_HEADERS = \
+	guest-kit/include/guest-kit/blkfront.h \
 	guest-kit/include/guest-kit/console.h \
 	guest-kit/include/guest-kit/events.h \
 	guest-kit/include/guest-kit/gnttab.h \
@@ -82,6 +84,21 @@ guest_kit_examples_hello_hello_CFLAGS = $(GUEST_ALL_CFLAGS)
 guest_kit_examples_hello_hello_LDADD = $(GUEST_LIB)
 guest_kit_examples_hello_hello_LINK = $(GUEST_LINK)
 EXTRA_guest_kit_examples_hello_hello_DEPENDENCIES = $(GUEST_LD_SCRIPT)
+
+# Writes a pattern over a disk, flushes, reads it back (blkfront); installed.
+gk_blk_verifydir = $(datadir)/lamina/examples/blk-verify
+gk_blk_verify_PROGRAMS = guest-kit/examples/blk-verify/blk-verify
+dist_gk_blk_verify_DATA = \
+	guest-kit/examples/blk-verify/blk-verify.c \
+	guest-kit/examples/blk-verify/blk-verify.cfg \
+	guest-kit/examples/blk-verify/pattern.h
+guest_kit_examples_blk_verify_blk_verify_SOURCES = guest-kit/examples/blk-verify/blk-verify.c \
+	guest-kit/examples/blk-verify/pattern.h
+guest_kit_examples_blk_verify_blk_verify_CPPFLAGS = $(GUEST_CPPFLAGS)
+guest_kit_examples_blk_verify_blk_verify_CFLAGS = $(GUEST_ALL_CFLAGS)
+guest_kit_examples_blk_verify_blk_verify_LDADD = $(GUEST_LIB)
+guest_kit_examples_blk_verify_blk_verify_LINK = $(GUEST_LINK)
+EXTRA_guest_kit_examples_blk_verify_blk_verify_DEPENDENCIES = $(GUEST_LD_SCRIPT)
 
 # Faults on purpose to show the crash report; built, not installed.
 noinst_PROGRAMS += guest-kit/examples/crash/crash
@@ -124,7 +141,8 @@ EXTRA_DIST += guest-kit/tests/no-simd.sh guest-kit/tests/guests.sh guest-kit/REA
 # In a separate build directory the example configs are copied next to the
 # kernels they name (kernel paths are relative to the config file), so that
 # `lamina create guest-kit/examples/hello/hello.cfg` works from the build tree.
-GK_EXAMPLE_CONFIGS = guest-kit/examples/hello/hello.cfg guest-kit/examples/crash/crash.cfg
+GK_EXAMPLE_CONFIGS = guest-kit/examples/hello/hello.cfg guest-kit/examples/crash/crash.cfg \
+	guest-kit/examples/blk-verify/blk-verify.cfg
 all-local: gk-example-configs
 gk-example-configs:
 	@if test "$(srcdir)" != "."; then \
