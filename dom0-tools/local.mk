@@ -58,6 +58,7 @@ dom0_tools_lamina_SOURCES = \
 	dom0-tools/cli/console.c \
 	dom0-tools/cli/domctl.c \
 	dom0-tools/cli/block.c \
+	dom0-tools/cli/network.c \
 	dom0-tools/cli/domtree.c \
 	dom0-tools/cli/info.c
 dom0_tools_lamina_CPPFLAGS = $(AM_CPPFLAGS) $(XENCTRL_CPPFLAGS) $(XLCFG_CPPFLAGS) \

@@ -22,6 +22,8 @@ guest_kit_libguest_kit_a_SOURCES = \
 	guest-kit/arch/x86_64/paging.c \
 	guest-kit/arch/x86_64/string.c \
 	guest-kit/drivers/blkfront.c \
+	guest-kit/drivers/netfront.c \
+	guest-kit/drivers/netfront-netif.c \
 	guest-kit/kernel/start.c \
 	guest-kit/kernel/cmdline.c \
 	guest-kit/kernel/cmdline.h \
@@ -62,6 +64,7 @@ gkinc_gk_HEADERS = \
 	guest-kit/include/guest-kit/gnttab.h \
 	guest-kit/include/guest-kit/guest-kit.h \
 	guest-kit/include/guest-kit/hypercall.h \
+	guest-kit/include/guest-kit/netfront.h \
 	guest-kit/include/guest-kit/smp.h \
 	guest-kit/include/guest-kit/spinlock.h \
 	guest-kit/include/guest-kit/time.h \

@@ -15,3 +15,4 @@ include $(srcdir)/tests/blkback/local.mk
 EXTRA_DIST += tests/stop-daemons.sh tests/README.md
 include $(srcdir)/tests/netback/local.mk
 include $(srcdir)/tests/blkfront/local.mk
+include $(srcdir)/tests/netfront/local.mk

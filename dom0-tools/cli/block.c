@@ -15,8 +15,6 @@
 #include "cli.h"
 #include "diskspec.h"
 
-#define VBD_WAIT_MS     20000   /* for the backend to take or release a disk */
-
 static void backend_path(char *buf, size_t size, uint32_t domid, uint32_t devid)
 {
     snprintf(buf, size, "/local/domain/0/backend/vbd/%u/%u", domid, devid);
@@ -27,34 +25,40 @@ static void frontend_path(char *buf, size_t size, uint32_t domid, uint32_t devid
     snprintf(buf, size, "/local/domain/%u/device/vbd/%u", domid, devid);
 }
 
-static char *read_str(struct xs_handle *xs, const char *dir, const char *node)
+char *cli_xs_read(struct xs_handle *xs, const char *dir, const char *node)
 {
     char path[256];
     unsigned int len;
 
-    snprintf(path, sizeof(path), "%s/%s", dir, node);
+    if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, node) >= sizeof(path)) {
+        errno = ENAMETOOLONG;
+        return NULL;
+    }
     return xs_read(xs, XBT_NULL, path, &len);
 }
 
-static int read_int(struct xs_handle *xs, const char *dir, const char *node, int dflt)
+int cli_xs_read_int(struct xs_handle *xs, const char *dir, const char *node, int dflt)
 {
-    char *v = read_str(xs, dir, node);
+    char *v = cli_xs_read(xs, dir, node);
     int n = v ? atoi(v) : dflt;
 
     free(v);
     return n;
 }
 
-static bool write_node(struct xs_handle *xs, xs_transaction_t t, const char *dir, const char *node,
-                       const char *value)
+bool cli_xs_write(struct xs_handle *xs, xs_transaction_t t, const char *dir, const char *node,
+                  const char *value)
 {
     char path[256];
 
-    snprintf(path, sizeof(path), "%s/%s", dir, node);
+    if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, node) >= sizeof(path)) {
+        errno = ENAMETOOLONG;
+        return false;
+    }
     return xs_write(xs, t, path, value, (unsigned int)strlen(value));
 }
 
-static int64_t now_ms(void)
+int64_t cli_now_ms(void)
 {
     struct timespec ts;
 
@@ -63,22 +67,22 @@ static int64_t now_ms(void)
 }
 
 /*
- * Wait until the backend has taken the disk (InitWait or later, hotplug
- * connected) or refused it (hotplug-status error).  Polled: the backend's
- * first steps take milliseconds, and a watch would need its own handle.
+ * Polled: the backend's first steps take milliseconds, and a watch would
+ * need its own handle.
  */
-static int wait_backend(struct xs_handle *xs, const char *be, const char *what)
+int cli_wait_backend(struct xs_handle *xs, const char *be, const char *backend,
+                     const char *what, const char *log)
 {
-    int64_t deadline = now_ms() + VBD_WAIT_MS;
+    int64_t deadline = cli_now_ms() + CLI_BACKEND_WAIT_MS;
 
     for (;;) {
-        char *hs = read_str(xs, be, "hotplug-status");
-        int state = read_int(xs, be, "state", 0);
+        char *hs = cli_xs_read(xs, be, "hotplug-status");
+        int state = cli_xs_read_int(xs, be, "state", 0);
 
         if (hs && !strcmp(hs, "error")) {
-            char *why = read_str(xs, be, "hotplug-error");
+            char *why = cli_xs_read(xs, be, "hotplug-error");
 
-            cli_err("the disk backend refused %s: %s", what, why ? why : "(no reason given)");
+            cli_err("the %s refused %s: %s", backend, what, why ? why : "(no reason given)");
             free(why);
             free(hs);
             return -1;
@@ -88,13 +92,35 @@ static int wait_backend(struct xs_handle *xs, const char *be, const char *what)
             return 0;
         }
         free(hs);
-        if (now_ms() > deadline) {
-            cli_err("the disk backend did not take %s within %d s: see %s/blkback.log", what,
-                    VBD_WAIT_MS / 1000, lamina_logdir());
+        if (cli_now_ms() > deadline) {
+            cli_err("the %s did not take %s within %d s: see %s/%s", backend, what,
+                    CLI_BACKEND_WAIT_MS / 1000, lamina_logdir(), log);
             return -1;
         }
         usleep(5000);
     }
+}
+
+int cli_device_remove(struct xs_handle *xs, const char *be, const char *fe)
+{
+    int64_t deadline = cli_now_ms() + CLI_BACKEND_WAIT_MS;
+    char *be_state = cli_xs_read(xs, be, "state");
+
+    if (!be_state)
+        return -1;
+    free(be_state);
+    cli_xs_write(xs, XBT_NULL, be, "online", "0");
+    cli_xs_write(xs, XBT_NULL, be, "state", "5");
+    while (cli_now_ms() < deadline) {
+        int state = cli_xs_read_int(xs, be, "state", XenbusStateClosed);
+
+        if (state == XenbusStateClosed || state == XenbusStateUnknown)
+            break;
+        usleep(10000);
+    }
+    xs_rm(xs, XBT_NULL, fe);
+    xs_rm(xs, XBT_NULL, be);
+    return 0;
 }
 
 int cli_vbd_add(uint32_t domid, const char *spec)
@@ -126,7 +152,7 @@ int cli_vbd_add(uint32_t domid, const char *spec)
     snprintf(devid, sizeof(devid), "%u", d.devid);
     snprintf(dom, sizeof(dom), "%u", domid);
     for (int tries = 0; tries < 16; tries++) {
-        char *existing = read_str(xs, be, "frontend");
+        char *existing = cli_xs_read(xs, be, "frontend");
         bool ok;
 
         if (existing) {
@@ -139,26 +165,30 @@ int cli_vbd_add(uint32_t domid, const char *spec)
             break;
         /* Both directories at once, as libxl does: the backend watches for them. */
         ok = xs_mkdir(xs, t, be) && xs_set_permissions(xs, t, be, be_perms, 2) &&
-             write_node(xs, t, be, "frontend", fe) && write_node(xs, t, be, "frontend-id", dom) &&
-             write_node(xs, t, be, "params", d.target) &&
-             write_node(xs, t, be, "mode", d.readonly ? "r" : "w") &&
-             write_node(xs, t, be, "device-type", d.cdrom ? "cdrom" : "disk") &&
-             write_node(xs, t, be, "dev", d.vdev) &&
-             write_node(xs, t, be, "removable", d.cdrom ? "1" : "0") &&
-             write_node(xs, t, be, "bootable", "1") && write_node(xs, t, be, "online", "1") &&
-             (d.discard < 0 || write_node(xs, t, be, "discard-enable", d.discard ? "1" : "0")) &&
-             write_node(xs, t, be, "state", "1") &&
+             cli_xs_write(xs, t, be, "frontend", fe) &&
+             cli_xs_write(xs, t, be, "frontend-id", dom) &&
+             cli_xs_write(xs, t, be, "params", d.target) &&
+             cli_xs_write(xs, t, be, "mode", d.readonly ? "r" : "w") &&
+             cli_xs_write(xs, t, be, "device-type", d.cdrom ? "cdrom" : "disk") &&
+             cli_xs_write(xs, t, be, "dev", d.vdev) &&
+             cli_xs_write(xs, t, be, "removable", d.cdrom ? "1" : "0") &&
+             cli_xs_write(xs, t, be, "bootable", "1") &&
+             cli_xs_write(xs, t, be, "online", "1") &&
+             (d.discard < 0 ||
+              cli_xs_write(xs, t, be, "discard-enable", d.discard ? "1" : "0")) &&
+             cli_xs_write(xs, t, be, "state", "1") &&
              xs_mkdir(xs, t, fe) && xs_set_permissions(xs, t, fe, fe_perms, 2) &&
-             write_node(xs, t, fe, "backend", be) && write_node(xs, t, fe, "backend-id", "0") &&
-             write_node(xs, t, fe, "virtual-device", devid) &&
-             write_node(xs, t, fe, "device-type", d.cdrom ? "cdrom" : "disk") &&
-             write_node(xs, t, fe, "state", "1");
+             cli_xs_write(xs, t, fe, "backend", be) &&
+             cli_xs_write(xs, t, fe, "backend-id", "0") &&
+             cli_xs_write(xs, t, fe, "virtual-device", devid) &&
+             cli_xs_write(xs, t, fe, "device-type", d.cdrom ? "cdrom" : "disk") &&
+             cli_xs_write(xs, t, fe, "state", "1");
         if (!ok) {
             xs_transaction_end(xs, t, true);
             break;
         }
         if (xs_transaction_end(xs, t, false)) {
-            rc = wait_backend(xs, be, d.vdev);
+            rc = cli_wait_backend(xs, be, "disk backend", d.vdev, "blkback.log");
             if (rc < 0) {
                 /* A disk the backend refused leaves nothing behind. */
                 xs_rm(xs, XBT_NULL, fe);
@@ -176,35 +206,16 @@ out:
     return rc;
 }
 
-/*
- * Ask the backend to let go (online = 0, Closing), wait for Closed or for
- * it to notice the domain is gone, then remove both directories.
- */
 static int vbd_remove(struct xs_handle *xs, uint32_t domid, uint32_t devid)
 {
     char be[128], fe[128];
-    int64_t deadline = now_ms() + VBD_WAIT_MS;
-    char *be_state;
 
     backend_path(be, sizeof(be), domid, devid);
     frontend_path(fe, sizeof(fe), domid, devid);
-    be_state = read_str(xs, be, "state");
-    if (!be_state) {
+    if (cli_device_remove(xs, be, fe) < 0) {
         cli_err("domain %u has no disk with device number %u", domid, devid);
         return -1;
     }
-    free(be_state);
-    write_node(xs, XBT_NULL, be, "online", "0");
-    write_node(xs, XBT_NULL, be, "state", "5");
-    while (now_ms() < deadline) {
-        int state = read_int(xs, be, "state", XenbusStateClosed);
-
-        if (state == XenbusStateClosed || state == XenbusStateUnknown)
-            break;
-        usleep(10000);
-    }
-    xs_rm(xs, XBT_NULL, fe);
-    xs_rm(xs, XBT_NULL, be);
     return 0;
 }
 
@@ -319,11 +330,12 @@ int cmd_block_list(int argc, char **argv)
         char fe[128], *be;
 
         snprintf(fe, sizeof(fe), "%s/%s", path, devs[i]);
-        be = read_str(xs, fe, "backend");
+        be = cli_xs_read(xs, fe, "backend");
         printf("%-5s %-3d %-6u %-5d %-6d %-8d %-30s\n", devs[i],
-               read_int(xs, fe, "backend-id", -1), domid, read_int(xs, fe, "state", -1),
-               read_int(xs, fe, "event-channel", -1), read_int(xs, fe, "ring-ref", -1),
-               be ? be : "");
+               cli_xs_read_int(xs, fe, "backend-id", -1), domid,
+               cli_xs_read_int(xs, fe, "state", -1),
+               cli_xs_read_int(xs, fe, "event-channel", -1),
+               cli_xs_read_int(xs, fe, "ring-ref", -1), be ? be : "");
         free(be);
     }
     status = CLI_OK;

@@ -69,6 +69,8 @@ int cli_domain_build(xc_interface *xch, const struct domcfg *dc, const char *jso
     rc = cli_domtree_create(dc, id, &bi);
     for (size_t i = 0; rc == 0 && i < dc->ndisks; i++)
         rc = cli_vbd_add(id, dc->disks[i]);
+    for (size_t i = 0; rc == 0 && i < dc->nvifs; i++)
+        rc = cli_vif_add(id, (uint32_t)i, dc->vifs[i]);
     if (rc < 0) {
         rc = -1;
         if (xc_domain_destroy(xch, id) < 0)

@@ -3,6 +3,7 @@
 #ifndef __LAMINA_CLI_H__
 #define __LAMINA_CLI_H__
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -101,9 +102,38 @@ int cli_domtree_create(const struct domcfg *dc, uint32_t domid, const struct lam
 /* Remove them (uuid NULL: only /local/domain/<id>); quiet if xenstored is gone. */
 void cli_domtree_remove(uint32_t domid, const uint8_t uuid[16]);
 
-/* block.c: disks (vbd), as libxl sets them up. */
+/* block.c: disks (vbd), as libxl sets them up, and what other devices share with them. */
 /* Add a disk (a canonical diskspec) to a domain and wait for the backend. */
 int cli_vbd_add(uint32_t domid, const char *spec);
+
+#define CLI_BACKEND_WAIT_MS 20000   /* for a backend to take or release a device */
+
+struct xs_handle;
+/* <dir>/<node> as a new string (NULL when missing), or as a number (dflt when missing). */
+char *cli_xs_read(struct xs_handle *xs, const char *dir, const char *node);
+int cli_xs_read_int(struct xs_handle *xs, const char *dir, const char *node, int dflt);
+/* Write <dir>/<node> in transaction t (XBT_NULL: none). */
+bool cli_xs_write(struct xs_handle *xs, uint32_t t, const char *dir, const char *node,
+                  const char *value);
+int64_t cli_now_ms(void);
+/*
+ * Wait until the backend has taken a device (InitWait or later, with
+ * hotplug-status connected) or refused it (hotplug-status error, the
+ * reason printed). `backend` and `what` name them in messages, `log` is
+ * the backend's log file. 0 or -1.
+ */
+int cli_wait_backend(struct xs_handle *xs, const char *be, const char *backend,
+                     const char *what, const char *log);
+/*
+ * Ask the backend at `be` to let go (online = 0, Closing), wait for Closed
+ * (or for it to notice the domain is gone), then remove both directories.
+ * -1 when there is no such device.
+ */
+int cli_device_remove(struct xs_handle *xs, const char *be, const char *fe);
+
+/* network.c: network interfaces (vif), as libxl sets them up. */
+/* Add vif `devid` (a canonical vifspec) to a domain and wait for the backend. */
+int cli_vif_add(uint32_t domid, uint32_t devid, const char *spec);
 
 /* monitor.c: fork the background process that restarts the domain on reboot. */
 int cli_monitor_spawn(xc_interface *xch, const char *name, uint32_t domid);
@@ -122,6 +152,9 @@ int cmd_reboot(int argc, char **argv);
 int cmd_block_attach(int argc, char **argv);
 int cmd_block_detach(int argc, char **argv);
 int cmd_block_list(int argc, char **argv);
+int cmd_network_attach(int argc, char **argv);
+int cmd_network_detach(int argc, char **argv);
+int cmd_network_list(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int cmd_help(int argc, char **argv);
 

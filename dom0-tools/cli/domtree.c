@@ -222,6 +222,10 @@ void cli_domtree_remove(uint32_t domid, const uint8_t uuid[16])
     /* The backends' side of its devices (their workers stop when it goes). */
     snprintf(path, sizeof(path), "/local/domain/0/backend/vbd/%u", domid);
     xs_rm(xs, XBT_NULL, path);
+    snprintf(path, sizeof(path), "/local/domain/0/backend/vif/%u", domid);
+    xs_rm(xs, XBT_NULL, path);
+    snprintf(path, sizeof(path), "/local/domain/0/error/backend/vif/%u", domid);
+    xs_rm(xs, XBT_NULL, path);
     if (uuid) {
         char str[37];
 

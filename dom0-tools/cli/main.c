@@ -36,6 +36,13 @@ static const struct cli_command commands[] = {
     { "block-detach", cmd_block_detach, "<domain> <vdev|devid>",
       "detach a disk from a domain", NULL },
     { "block-list", cmd_block_list, "<domain>", "list a domain's disks (xl's columns)", NULL },
+    { "network-attach", cmd_network_attach, "<domain> <vifspec>",
+      "attach a network interface to a running domain (xl's vif syntax, see lamina.cfg(5))",
+      NULL },
+    { "network-detach", cmd_network_detach, "<domain> <devid|mac>",
+      "detach a network interface from a domain", NULL },
+    { "network-list", cmd_network_list, "<domain>",
+      "list a domain's network interfaces (xl's columns)", NULL },
     { "reboot", cmd_reboot, "[-w] [-F] [-t SECONDS] <domain>",
       "ask a domain to reboot (its on_reboot action follows)",
       "  -w   wait until the domain has gone down\n"

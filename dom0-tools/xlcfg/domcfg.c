@@ -15,6 +15,7 @@
 
 #include "diskspec.h"
 #include "domcfg.h"
+#include "vifspec.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -44,6 +45,10 @@ struct build {
     const char *cmdline, *root, *extra;
     const struct xlcfg_pos *root_pos, *extra_pos;
     bool have_uuid;
+    /* vif = [ ... ], parsed; MACs are filled in and the list stored once the UUID is known. */
+    struct vifspec *vifs;
+    struct where *vif_where;
+    size_t nvifs;
 };
 
 struct scalar {
@@ -510,6 +515,96 @@ static int apply_disk(struct build *b, const struct key_handler *h, const struct
     return rc;
 }
 
+struct vif_warning {
+    struct build *b;
+    const struct where *w;
+    const char *spec;
+};
+
+static void vif_warn(void *arg, const char *message)
+{
+    const struct vif_warning *vw = arg;
+
+    tell(vw->b, XLCFG_WARNING, vw->w->pos, "vif '%.80s': %s", vw->spec, message);
+}
+
+/*
+ * One item of vif = [ ... ]: an xl VIFSPEC. Kept parsed until the end,
+ * since a missing MAC is made from the UUID, which may come later.
+ */
+static int apply_vif(struct build *b, const struct key_handler *h, const struct where *w,
+                     const struct scalar *v)
+{
+    struct vif_warning vw = { .b = b, .w = w, .spec = v->string };
+    struct vifspec spec, *grown;
+    struct where *grown_where;
+    char err[256];
+    int rc;
+
+    rc = check_text(b, w, h->key, v->string, VIFSPEC_MAX_LEN);
+    if (rc)
+        return rc;
+    if (vifspec_parse(v->string, &spec, vif_warn, &vw, err, sizeof(err)) < 0)
+        return bad(b, w, "vif '%.80s': %s", v->string, err);
+    if (b->nvifs == DOMCFG_VIFS_MAX)
+        return bad(b, w, "too many network interfaces (at most %d)", DOMCFG_VIFS_MAX);
+    grown = realloc(b->vifs, (b->nvifs + 1) * sizeof(*grown));
+    if (!grown)
+        return nomem(b);
+    b->vifs = grown;
+    grown_where = realloc(b->vif_where, (b->nvifs + 1) * sizeof(*grown_where));
+    if (!grown_where)
+        return nomem(b);
+    b->vif_where = grown_where;
+    b->vifs[b->nvifs] = spec;
+    b->vif_where[b->nvifs] = *w;
+    b->nvifs++;
+    return 0;
+}
+
+/* Addresses for the vifs without one, duplicates refused, the canonical list stored. */
+static int finish_vifs(struct build *b)
+{
+    struct domcfg *dc = b->dc;
+    int rc = 0;
+
+    if (!b->nvifs)
+        return 0;
+    dc->vifs = calloc(b->nvifs, sizeof(*dc->vifs));
+    if (!dc->vifs)
+        return nomem(b);
+    for (size_t i = 0; i < b->nvifs; i++) {
+        struct vifspec *vs = &b->vifs[i];
+        char canon[256];
+
+        if (!vs->has_mac) {
+            vifspec_generate_mac(dc->uuid, (uint32_t)i, vs->mac);
+            vs->has_mac = true;
+        }
+        for (size_t j = 0; j < i; j++) {
+            if (!memcmp(b->vifs[j].mac, vs->mac, sizeof(vs->mac)))
+                return bad(b, &b->vif_where[i], "vif %zu: mac %02x:%02x:%02x:%02x:%02x:%02x "
+                           "is already the address of vif %zu", i, vs->mac[0], vs->mac[1],
+                           vs->mac[2], vs->mac[3], vs->mac[4], vs->mac[5], j);
+        }
+        rc = vifspec_format(vs, canon, sizeof(canon));
+        if (rc < 0)
+            return bad(b, &b->vif_where[i], "vif %zu cannot be stored (%s)", i, strerror(-rc));
+        dc->vifs[i] = strdup(canon);
+        if (!dc->vifs[i])
+            return nomem(b);
+        dc->nvifs = i + 1;
+    }
+    return 0;
+}
+
+static void free_build(struct build *b)
+{
+    free(b->cwd);
+    free(b->vifs);
+    free(b->vif_where);
+}
+
 #define SUPPORTED(k, t, fn, fl) { .key = (k), .type = (t), .apply = (fn), .flags = (fl) }
 #define FIELD(k, t, fn, f, fl) \
     { .key = (k), .type = (t), .apply = (fn), .field = offsetof(struct domcfg, f), .flags = (fl) }
@@ -536,7 +631,7 @@ static const struct key_handler keys[] = {
 
     /* Devices. */
     SUPPORTED("disk", XLCFG_LIST, apply_disk, IN_JSON | JSON_OPTIONAL),
-    LATER("vif", XLCFG_LIST),
+    SUPPORTED("vif", XLCFG_LIST, apply_vif, IN_JSON | JSON_OPTIONAL),
     LATER("vfb", XLCFG_LIST),
     LATER("vkb", XLCFG_LIST),
     LATER("vtpm", XLCFG_LIST),
@@ -881,11 +976,15 @@ int domcfg_from_xlcfg(const struct xlcfg *cfg, unsigned int flags, domcfg_report
     if (!b.have_uuid) {
         uuid_generate(dc->uuid);
     }
-    free(b.cwd);
+    rc = finish_vifs(&b);
+    if (rc) {
+        goto fail;
+    }
+    free_build(&b);
     return 0;
 
 fail:
-    free(b.cwd);
+    free_build(&b);
     domcfg_free(dc);
     return rc;
 }
@@ -903,6 +1002,10 @@ void domcfg_free(struct domcfg *dc)
         free(dc->disks[i]);
     }
     free(dc->disks);
+    for (size_t i = 0; i < dc->nvifs; i++) {
+        free(dc->vifs[i]);
+    }
+    free(dc->vifs);
     memset(dc, 0, sizeof(*dc));
 }
 
@@ -976,6 +1079,7 @@ int domcfg_to_json(const struct domcfg *dc, char **json)
               gen_pair(g, "on_crash", domcfg_action_name(dc->on_crash)) ||
               gen_pair(g, "on_watchdog", domcfg_action_name(dc->on_watchdog)) ||
               (dc->ndisks && gen_string_array(g, "disk", dc->disks, dc->ndisks)) ||
+              (dc->nvifs && gen_string_array(g, "vif", dc->vifs, dc->nvifs)) ||
               yajl_gen_map_close(g) != yajl_gen_status_ok ||
               yajl_gen_get_buf(g, &buf, &len) != yajl_gen_status_ok;
     if (bad_gen) {
@@ -1161,6 +1265,10 @@ static int json_apply_all(struct build *b, yajl_val root)
     if (rc) {
         return rc;
     }
+    rc = finish_vifs(b);
+    if (rc) {
+        return rc;
+    }
     return set_string(b, &b->dc->cmdline, b->cmdline);
 }
 
@@ -1198,6 +1306,7 @@ int domcfg_from_json(const char *json, size_t len, struct domcfg *dc, struct xlc
     rc = json_apply_all(&b, root);
     yajl_tree_free(root);
 out:
+    free_build(&b);
     if (rc) {
         domcfg_free(dc);
     }

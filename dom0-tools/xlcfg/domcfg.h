@@ -63,9 +63,17 @@ struct domcfg {
      */
     char **disks;
     size_t ndisks;
+    /*
+     * Network interfaces, in the canonical form of vifspec_format() (the
+     * MAC always given: generated from the UUID and devid when the
+     * configuration has none), in configuration order: vifs[i] is devid i.
+     */
+    char **vifs;
+    size_t nvifs;
 };
 
 #define DOMCFG_DISKS_MAX        64
+#define DOMCFG_VIFS_MAX         64
 
 /*
  * Warnings (unknown or not yet supported keys, ignored settings) and, with

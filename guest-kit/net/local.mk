@@ -1,5 +1,6 @@
 ## guest-kit/net/local.mk: the network stack (Ethernet, ARP, IPv4, ICMP, UDP, TCP),
-## built into libguest-kit.a, and the net-echo example. Included from guest-kit/local.mk.
+## built into libguest-kit.a, and the net-echo example (on netfront). Included from
+## guest-kit/local.mk.
 
 # The same sources build for the host tests (tests/net/local.mk): they use only
 # <string.h>, <stdlib.h> (malloc, free) and the freestanding headers.
@@ -21,8 +22,14 @@ EXTRA_DIST += guest-kit/net/README.md
 
 # The echo services (ping, UDP and TCP port 7) are one file the host test
 # driver builds too, so the example's own code meets Linux's stack in make check.
-# It needs netfront to run: built, not installed yet.
-noinst_PROGRAMS += guest-kit/examples/net-echo/net-echo
+# The example runs on netfront (guest-kit/drivers/netfront.c); installed.
+gk_net_echodir = $(datadir)/lamina/examples/net-echo
+gk_net_echo_PROGRAMS = guest-kit/examples/net-echo/net-echo
+dist_gk_net_echo_DATA = \
+	guest-kit/examples/net-echo/net-echo.c \
+	guest-kit/examples/net-echo/net-echo.cfg \
+	guest-kit/examples/net-echo/echo-services.c \
+	guest-kit/examples/net-echo/echo-services.h
 guest_kit_examples_net_echo_net_echo_SOURCES = \
 	guest-kit/examples/net-echo/net-echo.c \
 	guest-kit/examples/net-echo/echo-services.c \
@@ -32,5 +39,4 @@ guest_kit_examples_net_echo_net_echo_CFLAGS = $(GUEST_ALL_CFLAGS)
 guest_kit_examples_net_echo_net_echo_LDADD = $(GUEST_LIB)
 guest_kit_examples_net_echo_net_echo_LINK = $(GUEST_LINK)
 EXTRA_guest_kit_examples_net_echo_net_echo_DEPENDENCIES = $(GUEST_LD_SCRIPT)
-EXTRA_DIST += guest-kit/examples/net-echo/net-echo.cfg
 GK_EXAMPLE_CONFIGS += guest-kit/examples/net-echo/net-echo.cfg

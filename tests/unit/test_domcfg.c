@@ -599,6 +599,92 @@ START_TEST(test_disks)
 }
 END_TEST
 
+/* Network interfaces */
+
+START_TEST(test_vifs)
+{
+#define UUID_LINE "uuid = \"0b9c0a7e-5b37-4b8a-9f51-1f7d0c2e3a44\"\n"
+    struct xlcfg_error err;
+    struct domcfg dc, back, again;
+    char *json;
+
+    /* The UUID comes after the list: generated addresses still use it. */
+    ck_assert_int_eq(build(MINIMAL "vif = [ 'mac=00:16:3E:0a:0B:0c,bridge=br0',\n"
+                           "  'switch=lan', '', 'bridge=lamina:lan2,model=e1000',\n"
+                           "  'vifname=web0, mtu=9000, script=vif-bridge' ]\n"
+                           UUID_LINE, NULL, 0, &dc, &err), 0);
+    ck_assert_uint_eq(dc.nvifs, 5);
+    ck_assert_str_eq(dc.vifs[0], "mac=00:16:3e:0a:0b:0c, bridge=br0");
+    ck_assert_str_eq(dc.vifs[1], "mac=00:16:3e:7b:12:b5, switch=lan");
+    ck_assert_int_eq(strncmp(dc.vifs[2], "mac=00:16:3e:", 13), 0);
+    ck_assert_uint_eq(strlen(dc.vifs[2]), 21);
+    ck_assert_int_eq(strncmp(dc.vifs[3], "mac=00:16:3e:", 13), 0);
+    ck_assert_str_eq(dc.vifs[3] + 21, ", switch=lan2");
+    ck_assert_str_eq(dc.vifs[4] + 21, ", vifname=web0, mtu=9000");
+    /* Ignored settings are reported where they are. */
+    ck_assert_uint_eq(ndiags, 2);
+    ck_assert_str_eq(diags[0], "t.cfg:4:21: warning: vif 'bridge=lamina:lan2,model=e1000': "
+                     "model=e1000 is ignored: it chooses an emulated NIC, and PVH guests use "
+                     "the paravirtual one");
+    ck_assert_str_eq(diags[1], "t.cfg:5:3: warning: vif 'vifname=web0, mtu=9000, "
+                     "script=vif-bridge': script=vif-bridge is ignored: lamina-netback sets "
+                     "the vif up itself (no hotplug scripts run)");
+
+    /* The same UUID and devid give the same address; the JSON keeps them. */
+    ck_assert_int_eq(build(MINIMAL UUID_LINE "vif = [ 'bridge=x', 'switch=lan' ]", NULL, 0,
+                           &again, &err), 0);
+    ck_assert_str_eq(again.vifs[1], dc.vifs[1]);
+    ck_assert_str_ne(again.vifs[0] + 4, again.vifs[1] + 4);
+    domcfg_free(&again);
+    ck_assert_int_eq(domcfg_to_json(&dc, &json), 0);
+    ck_assert_int_eq(domcfg_from_json(json, strlen(json), &back, &err), 0);
+    ck_assert_uint_eq(back.nvifs, 5);
+    for (int i = 0; i < 5; i++)
+        ck_assert_str_eq(back.vifs[i], dc.vifs[i]);
+    free(json);
+    domcfg_free(&back);
+    domcfg_free(&dc);
+
+    /* An unknown key warns (with where it is) and is ignored, as unknown keys of the file. */
+    ck_assert_int_eq(build(MINIMAL "vif = [ 'brdige=br0' ]", NULL, 0, &dc, &err), 0);
+    ck_assert_uint_eq(dc.nvifs, 1);
+    ck_assert_uint_eq(ndiags, 1);
+    ck_assert_str_eq(diags[0], "t.cfg:3:9: warning: vif 'brdige=br0': unknown vif parameter "
+                     "'brdige' is ignored (known: mac, bridge, switch, vifname, mtu, type, "
+                     "model, script, ip, rate, backend)");
+    domcfg_free(&dc);
+
+    /* Overrides replace the list. */
+    ck_assert_int_eq(build(MINIMAL "vif = [ 'bridge=a', 'bridge=b' ]",
+                           "vif = [ 'mac=02:00:00:00:00:01' ]", 0, &dc, &err), 0);
+    ck_assert_uint_eq(dc.nvifs, 1);
+    ck_assert_str_eq(dc.vifs[0], "mac=02:00:00:00:00:01");
+    domcfg_free(&dc);
+
+    build_fails(MINIMAL "vif = [ 'mac=00:16:3e:00:00:01', 'mac=00:16:3E:00:00:01' ]",
+                "t.cfg:3:34: vif 1: mac 00:16:3e:00:00:01 is already the address of vif 0");
+    build_fails(MINIMAL "vif = [ 'bridge=br0,switch=lan' ]",
+                "t.cfg:3:9: vif 'bridge=br0,switch=lan': give either a bridge or a switch, "
+                "not both");
+    build_fails(MINIMAL "vif = [ 'mac=01:16:3e:00:00:01' ]",
+                "t.cfg:3:9: vif 'mac=01:16:3e:00:00:01': mac '01:16:3e:00:00:01' is a "
+                "multicast address (the first octet is odd): a NIC needs a unicast address, "
+                "e.g. 00:16:3e:xx:xx:xx");
+    build_fails(MINIMAL "vif = [ 'type=ioemu' ]",
+                "t.cfg:3:9: vif 'type=ioemu': type=ioemu asks for an emulated NIC, but Lamina "
+                "runs PVH guests, which have none: drop type= (or use type=vif)");
+    build_fails(MINIMAL "vif = [ 'backend=1' ]",
+                "t.cfg:3:9: vif 'backend=1': backend '1': Lamina's network backend runs in "
+                "domain 0 only");
+    build_fails(MINIMAL "vif = [ 3 ]", "t.cfg:3:9: 'vif' items must be strings, got a number");
+    build_fails(MINIMAL "vif = 'bridge=br0'", "t.cfg:3:7: 'vif' must be a list, got a string");
+    json_fails("{\"version\": 1, \"vif\": [\"mtu=1\"]}",
+               strlen("{\"version\": 1, \"vif\": [\"mtu=1\"]}"),
+               "domain config JSON: vif 'mtu=1': mtu 1 is out of range (68 to 65535)");
+#undef UUID_LINE
+}
+END_TEST
+
 /* Keys Lamina does not use */
 
 START_TEST(test_unknown_keys)
@@ -614,7 +700,7 @@ START_TEST(test_unknown_keys)
              data_path("unknown-keys.cfg"));
     snprintf(want[2], sizeof(want[2]), "%s:5:1: warning: 'vfb' is not supported yet, ignored",
              data_path("unknown-keys.cfg"));
-    snprintf(want[3], sizeof(want[3]), "%s:6:1: warning: 'vif' is not supported yet, ignored",
+    snprintf(want[3], sizeof(want[3]), "%s:6:1: warning: 'vkb' is not supported yet, ignored",
              data_path("unknown-keys.cfg"));
     ck_assert_uint_eq(ndiags, 4);
     for (int i = 0; i < 4; i++) {
@@ -682,6 +768,14 @@ static void assert_same(const struct domcfg *a, const struct domcfg *b)
     ck_assert_int_eq(a->on_reboot, b->on_reboot);
     ck_assert_int_eq(a->on_crash, b->on_crash);
     ck_assert_int_eq(a->on_watchdog, b->on_watchdog);
+    ck_assert_uint_eq(a->ndisks, b->ndisks);
+    for (size_t i = 0; i < a->ndisks; i++) {
+        ck_assert_str_eq(a->disks[i], b->disks[i]);
+    }
+    ck_assert_uint_eq(a->nvifs, b->nvifs);
+    for (size_t i = 0; i < a->nvifs; i++) {
+        ck_assert_str_eq(a->vifs[i], b->vifs[i]);
+    }
 }
 
 static void round_trip(const struct domcfg *dc)
@@ -1032,6 +1126,7 @@ static Suite *domcfg_suite(void)
     tcase_add_test(tc, test_relative_paths);
     tcase_add_test(tc, test_unknown_keys);
     tcase_add_test(tc, test_disks);
+    tcase_add_test(tc, test_vifs);
     tcase_add_test(tc, test_override_fixes_bad_value);
     suite_add_tcase(s, tc);
 

@@ -7,6 +7,7 @@
 
 #include <guest-kit/guest-kit.h>
 #include <guest-kit/net.h>
+#include <guest-kit/netfront.h>
 
 #include "echo-services.h"
 
@@ -17,15 +18,22 @@ const char gk_program_name[] = "net-echo";
 typedef void (*net_wait_fn)(struct gk_netif *netif, uint64_t deadline_ms);
 
 /*
- * The netfront-facing glue, the one place to change when netfront lands: it
- * sets netif->mac, netif->transmit, netif->driver (and netif->mtu if the
- * backend's is not 1500) and returns the function the main loop waits in.
+ * The netfront-facing glue: the domain's first network interface (the
+ * first vif = [...] entry) for the stack. It sets netif->mac, mtu,
+ * transmit and driver, and gives the function the main loop waits in.
  */
 static int attach_netfront(struct gk_netif *netif, net_wait_fn *wait)
 {
-    (void)netif;
-    *wait = NULL;
-    return -ENODEV;
+    uint32_t devid;
+    int n = gk_netfront_list(&devid, 1);
+
+    if (n <= 0)
+        return n < 0 ? n : -ENODEV;
+    n = gk_netfront_netif_attach(netif, devid, NULL);
+    if (n < 0)
+        return n;
+    *wait = gk_netfront_netif_wait;
+    return 0;
 }
 
 /* "a.b.c.d" into *addr; returns the character after it, or NULL. */
@@ -80,6 +88,7 @@ int main(int argc, char **argv)
     static struct echo_counters counters;
     struct gk_net_config config = { 0 };
     net_wait_fn wait;
+    bool down = false;
     uint32_t a;
     int rc;
 
@@ -90,8 +99,8 @@ int main(int argc, char **argv)
     }
     rc = attach_netfront(&netif, &wait);
     if (rc < 0) {
-        printf("net-echo: no network device (error %d): netfront is not part of guest-kit "
-               "yet; this example runs once it is\n", rc);
+        printf("net-echo: no usable network interface (error %d): give the domain one with "
+               "vif = [ ... ] in its configuration\n", rc);
         return 1;
     }
     config.seed = gk_rdtsc() ^ gk_wallclock();
@@ -103,8 +112,18 @@ int main(int argc, char **argv)
         return 1;
     }
     a = netif.addr;
-    printf("net-echo: %u.%u.%u.%u answers ping, UDP and TCP echo on port %u\n", a >> 24,
-           a >> 16 & 0xff, a >> 8 & 0xff, a & 0xff, ECHO_PORT);
-    for (;;)
+    printf("net-echo: %u.%u.%u.%u (%02x:%02x:%02x:%02x:%02x:%02x) answers ping, UDP and TCP "
+           "echo on port %u\n", a >> 24, a >> 16 & 0xff, a >> 8 & 0xff, a & 0xff, netif.mac[0],
+           netif.mac[1], netif.mac[2], netif.mac[3], netif.mac[4], netif.mac[5], ECHO_PORT);
+    for (;;) {
         wait(&netif, gk_net_poll(&netif, gk_monotonic_ns() / 1000000));
+        if (!down && !gk_netfront_connected(gk_netfront_netif_device(&netif))) {
+            down = true;
+            printf("net-echo: the network interface went away (%llu datagrams, %llu TCP "
+                   "connections, %llu bytes echoed)\n",
+                   (unsigned long long)counters.udp_datagrams,
+                   (unsigned long long)counters.tcp_connections,
+                   (unsigned long long)counters.tcp_bytes);
+        }
+    }
 }
