@@ -63,7 +63,6 @@
 #define NO_SLOT             0xffffffffu
 #define REAP_TICK_NS        (10ull * 1000000ull)
 #define CLOSE_WAIT_NS       (5ull * 1000000000ull)
-#define MAX_DISKS           64u
 #define WD_TICKS            8u          /* watchdog ticks per I/O timeout */
 #define MIN_IO_TIMEOUT_MS   100u
 
@@ -198,70 +197,6 @@ static void run_done(struct gk_blk_io *done)
         if (io->done)
             io->done(io);
     }
-}
-
-/* A backend-written unsigned number: digits only, at most max. 0, -ENOENT or -EINVAL. */
-static int read_uint(const char *dir, const char *key, uint64_t max, uint64_t *out)
-{
-    char path[192], buf[32];
-    uint64_t v = 0;
-    int n;
-
-    if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, key) >= sizeof(path))
-        return -EINVAL;
-    n = gk_xs_read(GK_XBT_NIL, path, buf, sizeof(buf));
-    if (n < 0)
-        return n;
-    if (n == 0 || n >= (int)sizeof(buf))
-        return -EINVAL;
-    for (const char *p = buf; *p; p++) {
-        uint64_t d = (uint64_t)(*p - '0');
-
-        if (*p < '0' || *p > '9' || d > max || v > (max - d) / 10)
-            return -EINVAL;
-        v = v * 10 + d;
-    }
-    *out = v;
-    return 0;
-}
-
-/* A feature flag or limit the backend may leave out: `dflt` when missing or garbage. */
-static uint64_t read_feature(const char *dir, const char *key, uint64_t max, uint64_t dflt)
-{
-    uint64_t v;
-
-    return read_uint(dir, key, max, &v) == 0 ? v : dflt;
-}
-
-/*
- * Our state, written only while our directory exists: a toolstack that
- * removed the device must not see a stray node re-create it.
- */
-static int write_state(struct gk_blk *dev, enum xenbus_state state)
-{
-    char path[64], probe[8];
-    int rc = -EAGAIN;
-
-    snprintf(path, sizeof(path), "%s/state", dev->fe);
-    for (int tries = 0; tries < 10 && rc == -EAGAIN; tries++) {
-        gk_xs_transaction_t t;
-
-        rc = gk_xs_transaction_start(&t);
-        if (rc < 0)
-            return rc;
-        rc = gk_xs_read(t, dev->fe, probe, sizeof(probe));
-        if (rc < 0) {
-            gk_xs_transaction_end(t, true);
-            return rc;
-        }
-        rc = gk_xs_printf(t, path, "%d", (int)state);
-        if (rc < 0) {
-            gk_xs_transaction_end(t, true);
-            return rc;
-        }
-        rc = gk_xs_transaction_end(t, false);
-    }
-    return rc;
 }
 
 /* ---- grants ---- */
@@ -987,8 +922,8 @@ static void begin_closing(struct gk_blk *dev)
     fail_queue(dev, -ENODEV, &done);
     gk_spin_unlock_irqrestore(&dev->lock, flags);
     run_done(done);
-    write_state(dev, XenbusStateClosing);
-    write_state(dev, XenbusStateClosed);
+    gk_xenbus_switch_state(dev->fe, XenbusStateClosing);
+    gk_xenbus_switch_state(dev->fe, XenbusStateClosed);
     dev->wrote_closed = true;
 }
 
@@ -1071,10 +1006,10 @@ static void close_handshake(struct gk_blk *dev)
     dev->accepting = false;
     gk_spin_unlock_irqrestore(&dev->lock, flags);
     if (ask) {
-        write_state(dev, XenbusStateClosing);
+        gk_xenbus_switch_state(dev->fe, XenbusStateClosing);
         gk_xenbus_wait_state(dev->be, 1u << XenbusStateClosing | 1u << XenbusStateClosed |
                              1u << XenbusStateUnknown, CLOSE_WAIT_NS, &now);
-        write_state(dev, XenbusStateClosed);
+        gk_xenbus_switch_state(dev->fe, XenbusStateClosed);
         dev->wrote_closed = true;
     }
     if (dev->wrote_closed && !__atomic_load_n(&dev->reaped, __ATOMIC_ACQUIRE))
@@ -1103,81 +1038,18 @@ void gk_blk_close(struct gk_blk *dev)
     destroy(dev);
 }
 
-static int parse_devid(const char *s, uint32_t *out)
-{
-    uint64_t v = 0;
-
-    if (!*s)
-        return -EINVAL;
-    for (; *s; s++) {
-        if (*s < '0' || *s > '9' || v > UINT32_MAX / 10)
-            return -EINVAL;
-        v = v * 10 + (uint64_t)(*s - '0');
-    }
-    if (v > UINT32_MAX)
-        return -EINVAL;
-    *out = (uint32_t)v;
-    return 0;
-}
-
 int gk_blk_list(uint32_t *ids, unsigned int max)
 {
-    char *names, *p;
-    unsigned int count, n = 0;
-    int rc = gk_xs_directory(GK_XBT_NIL, "device/vbd", &names, &count);
-
-    if (rc == -ENOENT)
-        return 0;
-    if (rc < 0)
-        return rc;
-    p = names;
-    for (unsigned int i = 0; i < count; i++, p += strlen(p) + 1) {
-        unsigned int have = n < max ? n : max, at = have;
-        uint32_t id;
-
-        if (parse_devid(p, &id) < 0)
-            continue;
-        /* Insertion into the sorted ids kept so far; the largest falls off when full. */
-        while (at > 0 && ids[at - 1] > id)
-            at--;
-        if (at < max) {
-            unsigned int end = have < max ? have : max - 1;
-
-            memmove(&ids[at + 1], &ids[at], (end - at) * sizeof(*ids));
-            ids[at] = id;
-        }
-        n++;
-    }
-    free(names);
-    return (int)n;
+    return gk_xenbus_list_devices("vbd", ids, max);
 }
 
-/* The backend's directory and domain, from the toolstack's keys. */
-static int find_backend(struct gk_blk *dev)
-{
-    char path[64];
-    uint64_t id;
-    int rc;
-
-    snprintf(path, sizeof(path), "%s/backend", dev->fe);
-    rc = gk_xs_read(GK_XBT_NIL, path, dev->be, sizeof(dev->be));
-    if (rc < 0)
-        return rc == -ENOENT ? -ENODEV : rc;
-    if (rc == 0 || rc >= (int)sizeof(dev->be) - 16 || dev->be[0] != '/')
-        return -EINVAL;
-    rc = read_uint(dev->fe, "backend-id", DOMID_FIRST_RESERVED - 1, &id);
-    if (rc < 0)
-        return rc == -ENOENT ? -ENODEV : rc;
-    dev->info.backend_id = (domid_t)id;
-    return 0;
-}
 
 /* The shared ring and what goes with it, as the backend's features allow. */
 static int setup_ring(struct gk_blk *dev, const struct gk_blk_options *opts)
 {
-    unsigned int order = (unsigned int)read_feature(dev->be, "max-ring-page-order", 32, 0);
+    unsigned int order = (unsigned int)gk_xenbus_read_feature(dev->be, "max-ring-page-order", 32, 0);
     unsigned int pages, nslots;
-    uint64_t indirect = read_feature(dev->be, "feature-max-indirect-segments", UINT32_MAX, 0);
+    uint64_t indirect = gk_xenbus_read_feature(dev->be, "feature-max-indirect-segments", UINT32_MAX, 0);
     int rc;
 
     if (order > GK_BLK_MAX_RING_ORDER)
@@ -1213,7 +1085,7 @@ static int setup_ring(struct gk_blk *dev, const struct gk_blk_options *opts)
     if (indirect > BLKIF_MAX_SEGMENTS_PER_REQUEST && !(opts && opts->no_indirect))
         dev->info.max_segments = indirect < GK_BLK_MAX_INDIRECT ? (unsigned int)indirect
                                                                 : GK_BLK_MAX_INDIRECT;
-    if (read_feature(dev->be, "feature-persistent", 1, 0) && !(opts && opts->no_persistent)) {
+    if (gk_xenbus_read_feature(dev->be, "feature-persistent", 1, 0) && !(opts && opts->no_persistent)) {
         dev->pcache = calloc(PCACHE_SLOTS, sizeof(*dev->pcache));
         dev->pbits = calloc(GREF_BITS / 64, sizeof(uint64_t));
         if (!dev->pcache || !dev->pbits) {
@@ -1224,11 +1096,11 @@ static int setup_ring(struct gk_blk *dev, const struct gk_blk_options *opts)
         }
     }
     dev->info.persistent = dev->pcache != NULL;
-    dev->info.flush = read_feature(dev->be, "feature-flush-cache", 1, 0) == 1;
-    dev->info.discard = read_feature(dev->be, "feature-discard", 1, 0) == 1;
+    dev->info.flush = gk_xenbus_read_feature(dev->be, "feature-flush-cache", 1, 0) == 1;
+    dev->info.discard = gk_xenbus_read_feature(dev->be, "feature-discard", 1, 0) == 1;
     if (dev->info.discard)
         dev->info.discard_granularity =
-            (uint32_t)read_feature(dev->be, "discard-granularity", UINT32_MAX, 0);
+            (uint32_t)gk_xenbus_read_feature(dev->be, "discard-granularity", UINT32_MAX, 0);
 
     rc = gk_evtchn_alloc_unbound(dev->info.backend_id, blk_event, dev);
     if (rc < 0)
@@ -1292,14 +1164,14 @@ static int read_geometry(struct gk_blk *dev)
 {
     uint64_t sectors, info = 0, ss = GK_BLK_SECTOR, pss;
 
-    if (read_uint(dev->be, "sectors", UINT64_MAX >> SECTOR_SHIFT, &sectors) < 0)
+    if (gk_xenbus_read_uint(dev->be, "sectors", UINT64_MAX >> SECTOR_SHIFT, &sectors) < 0)
         return -EIO;
-    if (read_uint(dev->be, "info", UINT32_MAX, &info) == -EINVAL)
+    if (gk_xenbus_read_uint(dev->be, "info", UINT32_MAX, &info) == -EINVAL)
         return -EIO;
-    if (read_uint(dev->be, "sector-size", 1u << 20, &ss) == -EINVAL || ss < GK_BLK_SECTOR ||
+    if (gk_xenbus_read_uint(dev->be, "sector-size", 1u << 20, &ss) == -EINVAL || ss < GK_BLK_SECTOR ||
         (ss & (ss - 1)))
         return -EIO;
-    pss = read_feature(dev->be, "physical-sector-size", 1u << 20, ss);
+    pss = gk_xenbus_read_feature(dev->be, "physical-sector-size", 1u << 20, ss);
     if (pss < ss || (pss & (pss - 1)))
         pss = ss;
     dev->info.sectors = sectors;
@@ -1319,7 +1191,7 @@ static int connect(struct gk_blk *dev, const struct gk_blk_options *opts)
     enum xenbus_state now;
     int rc;
 
-    rc = find_backend(dev);
+    rc = gk_xenbus_read_backend(dev->fe, dev->be, sizeof(dev->be), &dev->info.backend_id);
     if (rc < 0)
         return rc;
     /* Closed from an earlier connection: start over, and the backend does too. */
@@ -1327,7 +1199,7 @@ static int connect(struct gk_blk *dev, const struct gk_blk_options *opts)
     if (now == XenbusStateInitialised || now == XenbusStateConnected)
         return -EBUSY;
     if (now != XenbusStateInitialising) {
-        rc = write_state(dev, XenbusStateInitialising);
+        rc = gk_xenbus_switch_state(dev->fe, XenbusStateInitialising);
         if (rc < 0)
             return rc;
     }
@@ -1355,7 +1227,7 @@ static int connect(struct gk_blk *dev, const struct gk_blk_options *opts)
     rc = read_geometry(dev);
     if (rc < 0)
         return rc;
-    rc = write_state(dev, XenbusStateConnected);
+    rc = gk_xenbus_switch_state(dev->fe, XenbusStateConnected);
     if (rc < 0)
         return rc;
     return 0;
@@ -1548,91 +1420,9 @@ int gk_blk_discard(struct gk_blk *dev, uint64_t sector, uint64_t nsectors)
 
 /* ---- hotplug ---- */
 
-static struct {
-    gk_blk_hotplug_fn *fn;
-    void *arg;
-    bool watching;
-    uint32_t ids[MAX_DISKS];
-    unsigned int n;
-} hp;
-
-static bool hp_known(uint32_t id)
-{
-    for (unsigned int i = 0; i < hp.n; i++)
-        if (hp.ids[i] == id)
-            return true;
-    return false;
-}
-
-static void hp_rescan(void)
-{
-    uint32_t ids[MAX_DISKS], old[MAX_DISKS];
-    unsigned int nold = hp.n, i = 0, j = 0;
-    int n = gk_blk_list(ids, MAX_DISKS);
-
-    if (n < 0)
-        return;
-    if (n > (int)MAX_DISKS)
-        n = MAX_DISKS;
-    memcpy(old, hp.ids, sizeof(old));
-    memcpy(hp.ids, ids, sizeof(ids));
-    hp.n = (unsigned int)n;
-    /* Both sorted: one merge walk reports the differences. */
-    while (i < nold || j < (unsigned int)n) {
-        if (j == (unsigned int)n || (i < nold && old[i] < ids[j])) {
-            if (hp.fn)
-                hp.fn(old[i], false, hp.arg);
-            i++;
-        } else if (i == nold || ids[j] < old[i]) {
-            if (hp.fn)
-                hp.fn(ids[j], true, hp.arg);
-            j++;
-        } else {
-            i++;
-            j++;
-        }
-    }
-}
-
-/* Only a disk's own directory coming or going matters: deeper changes of known disks do not. */
-static void hotplug_event(const char *path, const char *token, void *arg)
-{
-    static const char root[] = "device/vbd";
-    const char *rest, *slash;
-    char id[16];
-    uint32_t devid;
-
-    (void)token;
-    (void)arg;
-    if (strncmp(path, root, sizeof(root) - 1) != 0)
-        return;
-    rest = path + sizeof(root) - 1;
-    if (*rest == '/') {
-        rest++;
-        slash = strchr(rest, '/');
-        if (slash && (size_t)(slash - rest) < sizeof(id)) {
-            memcpy(id, rest, (size_t)(slash - rest));
-            id[slash - rest] = '\0';
-            if (parse_devid(id, &devid) == 0 && hp_known(devid))
-                return;
-        }
-    }
-    hp_rescan();
-}
+static struct gk_xenbus_hotplug hp = { .type = "vbd" };
 
 int gk_blk_watch(gk_blk_hotplug_fn *fn, void *arg)
 {
-    int rc = 0;
-
-    hp.fn = fn;
-    hp.arg = arg;
-    if (fn && !hp.watching) {
-        hp.n = 0;
-        rc = gk_xs_watch("device/vbd", "gk-blk-hotplug", hotplug_event, NULL);
-        hp.watching = rc == 0;
-    } else if (!fn && hp.watching) {
-        rc = gk_xs_unwatch("device/vbd", "gk-blk-hotplug");
-        hp.watching = false;
-    }
-    return rc;
+    return gk_xenbus_watch_devices(&hp, fn, arg);
 }

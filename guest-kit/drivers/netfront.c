@@ -59,7 +59,6 @@
 #define MASK            (RING - 1)
 #define MAX_DATA_SLOTS  XEN_NETIF_NR_SLOTS_MIN  /* slots per frame any backend must take */
 #define MAX_EXTRAS      4
-#define MAX_NICS        64u
 #define FLUSH_BATCH     32u                     /* queued tx slots that force a push */
 #define CLOSE_WAIT_NS   (5ull * 1000000000ull)
 #define REAP_TICK_NS    (10ull * 1000000ull)
@@ -153,36 +152,6 @@ static void barrier(void)
     __asm__ volatile("" ::: "memory");
 }
 
-/* A backend- or toolstack-written unsigned number: digits only, at most max. */
-static int read_uint(const char *dir, const char *key, uint64_t max, uint64_t *out)
-{
-    char path[192], buf[32];
-    uint64_t v = 0;
-    int n;
-
-    if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, key) >= sizeof(path))
-        return -EINVAL;
-    n = gk_xs_read(GK_XBT_NIL, path, buf, sizeof(buf));
-    if (n < 0)
-        return n;
-    if (n == 0 || n >= (int)sizeof(buf))
-        return -EINVAL;
-    for (const char *p = buf; *p; p++) {
-        if (*p < '0' || *p > '9' || v > (max - (uint64_t)(*p - '0')) / 10)
-            return -EINVAL;
-        v = v * 10 + (uint64_t)(*p - '0');
-    }
-    *out = v;
-    return 0;
-}
-
-static uint64_t read_feature(const char *dir, const char *key, uint64_t max, uint64_t dflt)
-{
-    uint64_t v;
-
-    return read_uint(dir, key, max, &v) == 0 ? v : dflt;
-}
-
 static int hex(char c)
 {
     if (c >= '0' && c <= '9')
@@ -209,31 +178,6 @@ static int parse_mac(const char *s, uint8_t mac[6])
         s += 3;
     }
     return (mac[0] & 1) || !any ? -EINVAL : 0;
-}
-
-/* Our state, written only while our directory exists (a removed device stays removed). */
-static int write_state(struct gk_netfront *nf, enum xenbus_state state)
-{
-    char path[64], probe[8];
-    int rc = -EAGAIN;
-
-    snprintf(path, sizeof(path), "%s/state", nf->fe);
-    for (int tries = 0; tries < 10 && rc == -EAGAIN; tries++) {
-        gk_xs_transaction_t t;
-
-        rc = gk_xs_transaction_start(&t);
-        if (rc < 0)
-            return rc;
-        rc = gk_xs_read(t, nf->fe, probe, sizeof(probe));
-        if (rc >= 0)
-            rc = gk_xs_printf(t, path, "%d", (int)state);
-        if (rc < 0) {
-            gk_xs_transaction_end(t, true);
-            return rc;
-        }
-        rc = gk_xs_transaction_end(t, false);
-    }
-    return rc;
 }
 
 static void notify(struct gk_netfront *nf, evtchn_port_t port)
@@ -716,8 +660,8 @@ static void begin_closing(struct gk_netfront *nf)
     activity = true;
     if (!nf->published || nf->wrote_closed)
         return;
-    write_state(nf, XenbusStateClosing);
-    write_state(nf, XenbusStateClosed);
+    gk_xenbus_switch_state(nf->fe, XenbusStateClosing);
+    gk_xenbus_switch_state(nf->fe, XenbusStateClosed);
     nf->wrote_closed = true;
 }
 
@@ -889,10 +833,10 @@ static void close_handshake(struct gk_netfront *nf)
     if (nf->phase == PH_CONNECTED || nf->phase == PH_OPENING) {
         nf->phase = PH_CLOSING;
         if (nf->published && !nf->wrote_closed) {
-            write_state(nf, XenbusStateClosing);
+            gk_xenbus_switch_state(nf->fe, XenbusStateClosing);
             gk_xenbus_wait_state(nf->be, 1u << XenbusStateClosing | 1u << XenbusStateClosed |
                                  1u << XenbusStateUnknown, CLOSE_WAIT_NS, &now);
-            write_state(nf, XenbusStateClosed);
+            gk_xenbus_switch_state(nf->fe, XenbusStateClosed);
             nf->wrote_closed = true;
         }
     }
@@ -918,72 +862,20 @@ void gk_netfront_close(struct gk_netfront *nf)
     destroy(nf);
 }
 
-static int parse_devid(const char *s, uint32_t *out)
-{
-    uint64_t v = 0;
-
-    if (!*s)
-        return -EINVAL;
-    for (; *s; s++) {
-        if (*s < '0' || *s > '9' || v > UINT32_MAX / 10)
-            return -EINVAL;
-        v = v * 10 + (uint64_t)(*s - '0');
-    }
-    if (v > UINT32_MAX)
-        return -EINVAL;
-    *out = (uint32_t)v;
-    return 0;
-}
-
 int gk_netfront_list(uint32_t *ids, unsigned int max)
 {
-    char *names, *p;
-    unsigned int count, n = 0;
-    int rc = gk_xs_directory(GK_XBT_NIL, "device/vif", &names, &count);
-
-    if (rc == -ENOENT)
-        return 0;
-    if (rc < 0)
-        return rc;
-    p = names;
-    for (unsigned int i = 0; i < count; i++, p += strlen(p) + 1) {
-        unsigned int have = n < max ? n : max, at = have;
-        uint32_t id;
-
-        if (parse_devid(p, &id) < 0)
-            continue;
-        /* Insertion into the sorted ids kept so far; the largest falls off when full. */
-        while (at > 0 && ids[at - 1] > id)
-            at--;
-        if (at < max) {
-            unsigned int end = have < max ? have : max - 1;
-
-            memmove(&ids[at + 1], &ids[at], (end - at) * sizeof(*ids));
-            ids[at] = id;
-        }
-        n++;
-    }
-    free(names);
-    return (int)n;
+    return gk_xenbus_list_devices("vif", ids, max);
 }
 
 /* The backend's directory and domain and our address, from the toolstack's keys. */
 static int find_backend(struct gk_netfront *nf)
 {
     char path[64], mac[32];
-    uint64_t id;
     int rc;
 
-    snprintf(path, sizeof(path), "%s/backend", nf->fe);
-    rc = gk_xs_read(GK_XBT_NIL, path, nf->be, sizeof(nf->be));
+    rc = gk_xenbus_read_backend(nf->fe, nf->be, sizeof(nf->be), &nf->info.backend_id);
     if (rc < 0)
-        return rc == -ENOENT ? -ENODEV : rc;
-    if (rc == 0 || rc >= (int)sizeof(nf->be) - 16 || nf->be[0] != '/')
-        return -EINVAL;
-    rc = read_uint(nf->fe, "backend-id", DOMID_FIRST_RESERVED - 1, &id);
-    if (rc < 0)
-        return rc == -ENOENT ? -ENODEV : rc;
-    nf->info.backend_id = (domid_t)id;
+        return rc;
     snprintf(path, sizeof(path), "%s/mac", nf->fe);
     rc = gk_xs_read(GK_XBT_NIL, path, mac, sizeof(mac));
     if (rc < 0)
@@ -1003,11 +895,11 @@ static int setup(struct gk_netfront *nf, const struct gk_netfront_options *opts)
     unsigned int ntx = opts && opts->tx_pages ? opts->tx_pages : GK_NETFRONT_TX_PAGES;
     int rc;
 
-    nf->info.sg = read_feature(nf->be, "feature-sg", 1, 0) == 1 && !(opts && opts->no_sg) &&
+    nf->info.sg = gk_xenbus_read_feature(nf->be, "feature-sg", 1, 0) == 1 && !(opts && opts->no_sg) &&
                   nrx >= MAX_DATA_SLOTS && ntx >= MAX_DATA_SLOTS;
-    nf->info.split_events = read_feature(nf->be, "feature-split-event-channels", 1, 0) == 1 &&
+    nf->info.split_events = gk_xenbus_read_feature(nf->be, "feature-split-event-channels", 1, 0) == 1 &&
                             !(opts && opts->single_event_channel);
-    nf->info.mtu = (unsigned int)read_feature(nf->be, "mtu", 65535, MTU_DEFAULT);
+    nf->info.mtu = (unsigned int)gk_xenbus_read_feature(nf->be, "mtu", 65535, MTU_DEFAULT);
     if (nf->info.mtu < 68)
         nf->info.mtu = MTU_DEFAULT;
     nf->info.max_frame = nf->info.sg ? GK_NETFRONT_MAX_FRAME : PAGE;
@@ -1141,7 +1033,7 @@ static int connect(struct gk_netfront *nf, const struct gk_netfront_options *opt
         return -EBUSY;
     if (now != XenbusStateInitialising) {
         /* Closed from an earlier connection: start over, and the backend does too. */
-        rc = write_state(nf, XenbusStateInitialising);
+        rc = gk_xenbus_switch_state(nf->fe, XenbusStateInitialising);
         if (rc < 0)
             return rc;
     }
@@ -1155,7 +1047,7 @@ static int connect(struct gk_netfront *nf, const struct gk_netfront_options *opt
         return -EBUSY;          /* still serving someone else's rings */
     if (now != XenbusStateInitWait)
         return -ENODEV;
-    if (read_feature(nf->be, "feature-rx-copy", 1, 0) != 1) {
+    if (gk_xenbus_read_feature(nf->be, "feature-rx-copy", 1, 0) != 1) {
         printf("netfront: vif %u: the backend cannot copy into our buffers (feature-rx-copy)\n",
                nf->info.devid);
         return -EOPNOTSUPP;
@@ -1319,92 +1211,18 @@ int gk_netfront_wait(uint64_t deadline_ns)
 
 /* ---- hotplug ---- */
 
-static struct {
-    gk_netfront_hotplug_fn *fn;
-    void *arg;
-    bool watching;
-    uint32_t ids[MAX_NICS];
-    unsigned int n;
-} hp;
+static struct gk_xenbus_hotplug hp = { .type = "vif" };
+static gk_netfront_hotplug_fn *hp_fn;
 
-static bool hp_known(uint32_t id)
+/* gk_netfront_wait() returns on hotplug too. */
+static void hotplug(uint32_t devid, bool present, void *arg)
 {
-    for (unsigned int i = 0; i < hp.n; i++)
-        if (hp.ids[i] == id)
-            return true;
-    return false;
-}
-
-static void hp_rescan(void)
-{
-    uint32_t ids[MAX_NICS], old[MAX_NICS];
-    unsigned int nold = hp.n, i = 0, j = 0;
-    int n = gk_netfront_list(ids, MAX_NICS);
-
-    if (n < 0)
-        return;
-    if (n > (int)MAX_NICS)
-        n = MAX_NICS;
-    memcpy(old, hp.ids, sizeof(old));
-    memcpy(hp.ids, ids, sizeof(ids));
-    hp.n = (unsigned int)n;
-    /* Both sorted: one merge walk reports the differences. */
-    while (i < nold || j < (unsigned int)n) {
-        if (j == (unsigned int)n || (i < nold && old[i] < ids[j])) {
-            if (hp.fn)
-                hp.fn(old[i], false, hp.arg);
-            i++;
-        } else if (i == nold || ids[j] < old[i]) {
-            if (hp.fn)
-                hp.fn(ids[j], true, hp.arg);
-            j++;
-        } else {
-            i++;
-            j++;
-        }
-    }
     activity = true;
-}
-
-/* Only an interface's own directory coming or going matters, not changes inside it. */
-static void hotplug_event(const char *path, const char *token, void *arg)
-{
-    static const char root[] = "device/vif";
-    const char *rest, *slash;
-    char id[16];
-    uint32_t devid;
-
-    (void)token;
-    (void)arg;
-    if (strncmp(path, root, sizeof(root) - 1) != 0)
-        return;
-    rest = path + sizeof(root) - 1;
-    if (*rest == '/') {
-        rest++;
-        slash = strchr(rest, '/');
-        if (slash && (size_t)(slash - rest) < sizeof(id)) {
-            memcpy(id, rest, (size_t)(slash - rest));
-            id[slash - rest] = '\0';
-            if (parse_devid(id, &devid) == 0 && hp_known(devid))
-                return;
-        }
-    }
-    hp_rescan();
+    hp_fn(devid, present, arg);
 }
 
 int gk_netfront_watch(gk_netfront_hotplug_fn *fn, void *arg)
 {
-    int rc = 0;
-
-    hp.fn = fn;
-    hp.arg = arg;
-    if (fn && !hp.watching) {
-        hp.n = 0;
-        rc = gk_xs_watch("device/vif", "gk-vif-hotplug", hotplug_event, NULL);
-        hp.watching = rc == 0;
-    } else if (!fn && hp.watching) {
-        rc = gk_xs_unwatch("device/vif", "gk-vif-hotplug");
-        hp.watching = false;
-    }
-    return rc;
+    hp_fn = fn;
+    return gk_xenbus_watch_devices(&hp, fn ? hotplug : NULL, arg);
 }

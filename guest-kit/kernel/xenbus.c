@@ -640,10 +640,218 @@ enum xenbus_state gk_xenbus_read_state(const char *dir)
 
 int gk_xenbus_switch_state(const char *dir, enum xenbus_state state)
 {
-    char path[256];
+    char path[256], probe[8];
+    int rc = -EAGAIN;
 
-    snprintf(path, sizeof(path), "%s/state", dir);
-    return gk_xs_printf(GK_XBT_NIL, path, "%d", (int)state);
+    if ((size_t)snprintf(path, sizeof(path), "%s/state", dir) >= sizeof(path))
+        return -EINVAL;
+    for (int tries = 0; tries < 10 && rc == -EAGAIN; tries++) {
+        gk_xs_transaction_t t;
+
+        rc = gk_xs_transaction_start(&t);
+        if (rc < 0)
+            return rc;
+        rc = gk_xs_read(t, dir, probe, sizeof(probe));
+        if (rc >= 0)
+            rc = gk_xs_printf(t, path, "%d", (int)state);
+        if (rc < 0) {
+            gk_xs_transaction_end(t, true);
+            return rc;
+        }
+        rc = gk_xs_transaction_end(t, false);
+    }
+    return rc;
+}
+
+int gk_xenbus_read_uint(const char *dir, const char *key, uint64_t max, uint64_t *out)
+{
+    char path[192], buf[32];
+    uint64_t v = 0;
+    int n;
+
+    if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, key) >= sizeof(path))
+        return -EINVAL;
+    n = gk_xs_read(GK_XBT_NIL, path, buf, sizeof(buf));
+    if (n < 0)
+        return n;
+    if (n == 0 || n >= (int)sizeof(buf))
+        return -EINVAL;
+    for (const char *p = buf; *p; p++) {
+        uint64_t d = (uint64_t)(*p - '0');
+
+        if (*p < '0' || *p > '9' || d > max || v > (max - d) / 10)
+            return -EINVAL;
+        v = v * 10 + d;
+    }
+    *out = v;
+    return 0;
+}
+
+uint64_t gk_xenbus_read_feature(const char *dir, const char *key, uint64_t max, uint64_t dflt)
+{
+    uint64_t v;
+
+    return gk_xenbus_read_uint(dir, key, max, &v) == 0 ? v : dflt;
+}
+
+static int parse_devid(const char *s, uint32_t *out)
+{
+    uint64_t v = 0;
+
+    if (!*s)
+        return -EINVAL;
+    for (; *s; s++) {
+        if (*s < '0' || *s > '9' || v > UINT32_MAX / 10)
+            return -EINVAL;
+        v = v * 10 + (uint64_t)(*s - '0');
+    }
+    if (v > UINT32_MAX)
+        return -EINVAL;
+    *out = (uint32_t)v;
+    return 0;
+}
+
+int gk_xenbus_list_devices(const char *type, uint32_t *ids, unsigned int max)
+{
+    char dir[32], *names, *p;
+    unsigned int count, n = 0;
+    int rc;
+
+    if ((size_t)snprintf(dir, sizeof(dir), "device/%s", type) >= sizeof(dir))
+        return -EINVAL;
+    rc = gk_xs_directory(GK_XBT_NIL, dir, &names, &count);
+    if (rc == -ENOENT)
+        return 0;
+    if (rc < 0)
+        return rc;
+    p = names;
+    for (unsigned int i = 0; i < count; i++, p += strlen(p) + 1) {
+        unsigned int have = n < max ? n : max, at = have;
+        uint32_t id;
+
+        if (parse_devid(p, &id) < 0)
+            continue;
+        /* Insertion into the sorted ids kept so far; the largest falls off when full. */
+        while (at > 0 && ids[at - 1] > id)
+            at--;
+        if (at < max) {
+            unsigned int end = have < max ? have : max - 1;
+
+            memmove(&ids[at + 1], &ids[at], (end - at) * sizeof(*ids));
+            ids[at] = id;
+        }
+        n++;
+    }
+    free(names);
+    return (int)n;
+}
+
+/* Room kept after a backend's path for the keys read below it. */
+#define BACKEND_KEY_ROOM 16
+
+int gk_xenbus_read_backend(const char *fe, char *be, size_t size, uint16_t *backend_id)
+{
+    char path[192];
+    uint64_t id;
+    int rc;
+
+    if ((size_t)snprintf(path, sizeof(path), "%s/backend", fe) >= sizeof(path))
+        return -EINVAL;
+    rc = gk_xs_read(GK_XBT_NIL, path, be, size);
+    if (rc < 0)
+        return rc == -ENOENT ? -ENODEV : rc;
+    if (rc == 0 || (size_t)rc + BACKEND_KEY_ROOM >= size || be[0] != '/')
+        return -EINVAL;
+    rc = gk_xenbus_read_uint(fe, "backend-id", DOMID_FIRST_RESERVED - 1, &id);
+    if (rc < 0)
+        return rc == -ENOENT ? -ENODEV : rc;
+    *backend_id = (uint16_t)id;
+    return 0;
+}
+
+static bool hp_known(const struct gk_xenbus_hotplug *hp, uint32_t id)
+{
+    for (unsigned int i = 0; i < hp->n; i++)
+        if (hp->ids[i] == id)
+            return true;
+    return false;
+}
+
+static void hp_rescan(struct gk_xenbus_hotplug *hp)
+{
+    uint32_t ids[GK_XENBUS_HOTPLUG_MAX], old[GK_XENBUS_HOTPLUG_MAX];
+    unsigned int nold = hp->n, i = 0, j = 0;
+    int n = gk_xenbus_list_devices(hp->type, ids, GK_XENBUS_HOTPLUG_MAX);
+
+    if (n < 0)
+        return;
+    if (n > GK_XENBUS_HOTPLUG_MAX)
+        n = GK_XENBUS_HOTPLUG_MAX;
+    memcpy(old, hp->ids, sizeof(old));
+    memcpy(hp->ids, ids, sizeof(ids));
+    hp->n = (unsigned int)n;
+    /* Both sorted: one merge walk reports the differences. */
+    while (i < nold || j < (unsigned int)n) {
+        if (j == (unsigned int)n || (i < nold && old[i] < ids[j])) {
+            if (hp->fn)
+                hp->fn(old[i], false, hp->arg);
+            i++;
+        } else if (i == nold || ids[j] < old[i]) {
+            if (hp->fn)
+                hp->fn(ids[j], true, hp->arg);
+            j++;
+        } else {
+            i++;
+            j++;
+        }
+    }
+}
+
+/* Only a device's own directory coming or going matters, not changes inside it. */
+static void hotplug_event(const char *path, const char *token, void *arg)
+{
+    struct gk_xenbus_hotplug *hp = arg;
+    size_t len = strlen(hp->dir);
+    const char *rest, *slash;
+    char id[16];
+    uint32_t devid;
+
+    (void)token;
+    if (strncmp(path, hp->dir, len) != 0)
+        return;
+    rest = path + len;
+    if (*rest == '/') {
+        rest++;
+        slash = strchr(rest, '/');
+        if (slash && (size_t)(slash - rest) < sizeof(id)) {
+            memcpy(id, rest, (size_t)(slash - rest));
+            id[slash - rest] = '\0';
+            if (parse_devid(id, &devid) == 0 && hp_known(hp, devid))
+                return;
+        }
+    }
+    hp_rescan(hp);
+}
+
+int gk_xenbus_watch_devices(struct gk_xenbus_hotplug *hp, gk_xenbus_device_fn *fn, void *arg)
+{
+    int rc = 0;
+
+    hp->fn = fn;
+    hp->arg = arg;
+    if (fn && !hp->watching) {
+        if ((size_t)snprintf(hp->dir, sizeof(hp->dir), "device/%s", hp->type) >=
+            sizeof(hp->dir))
+            return -EINVAL;
+        snprintf(hp->token, sizeof(hp->token), "gk-%s-hotplug", hp->type);
+        hp->n = 0;
+        rc = gk_xs_watch(hp->dir, hp->token, hotplug_event, hp);
+        hp->watching = rc == 0;
+    } else if (!fn && hp->watching) {
+        rc = gk_xs_unwatch(hp->dir, hp->token);
+        hp->watching = false;
+    }
+    return rc;
 }
 
 static void state_changed(const char *path, const char *token, void *arg)

@@ -279,6 +279,11 @@ static void test_states(void)
     int rc;
 
     ok &= GT_CHECK(gk_xenbus_read_state("data/dev") == XenbusStateUnknown, "state before");
+    /* A device directory that is gone stays gone. */
+    rc = gk_xenbus_switch_state("data/dev", XenbusStateInitialised);
+    ok &= GT_CHECK(rc == -ENOENT, "switch without the directory: %d", rc);
+    ok &= GT_CHECK(gk_xenbus_read_state("data/dev") == XenbusStateUnknown, "nothing created");
+    ok &= GT_CHECK(gk_xs_mkdir(GK_XBT_NIL, "data/dev") == 0, "mkdir");
     ok &= GT_CHECK(gk_xenbus_switch_state("data/dev", XenbusStateInitialised) == 0, "switch");
     ok &= GT_CHECK(gk_xenbus_read_state("data/dev") == XenbusStateInitialised, "state after");
     rc = gk_xenbus_wait_state("data/dev", 1u << XenbusStateInitialised, 5 * S, &now);

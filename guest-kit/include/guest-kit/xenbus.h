@@ -67,10 +67,54 @@ void gk_xenbus_dispatch(void);
 
 /* Split-driver handshakes: <dir>/state of a frontend or backend. */
 enum xenbus_state gk_xenbus_read_state(const char *dir);
+/*
+ * Write <dir>/state, only while <dir> exists (in a transaction): a device
+ * the toolstack removed must not be re-created by a stray write. -ENOENT
+ * when it is gone.
+ */
 int gk_xenbus_switch_state(const char *dir, enum xenbus_state state);
 /* Wait (watching <dir>/state) until the state is one in mask (1 << state bits). */
 int gk_xenbus_wait_state(const char *dir, unsigned int mask, uint64_t timeout_ns,
                          enum xenbus_state *now);
+
+/*
+ * For frontends: <dir>/<key> as an unsigned decimal number of at most max
+ * (the other end writes it: digits only). 0, -ENOENT or -EINVAL.
+ */
+int gk_xenbus_read_uint(const char *dir, const char *key, uint64_t max, uint64_t *out);
+/* A feature flag or limit the other end may leave out: dflt when missing or garbage. */
+uint64_t gk_xenbus_read_feature(const char *dir, const char *key, uint64_t max,
+                                uint64_t dflt);
+/*
+ * The ids of device/<type> (e.g. "vbd"), ascending, at most max of them
+ * stored; returns how many there are, or a negative errno.
+ */
+int gk_xenbus_list_devices(const char *type, uint32_t *ids, unsigned int max);
+/*
+ * The frontend <fe>'s backend: <fe>/backend (an absolute path, stored in
+ * be with room left for its keys) and <fe>/backend-id. 0; -ENODEV when the
+ * toolstack has not written them; -EINVAL when they are malformed.
+ */
+int gk_xenbus_read_backend(const char *fe, char *be, size_t size, uint16_t *backend_id);
+
+/* Devices of one type coming and going (hotplug). */
+#define GK_XENBUS_HOTPLUG_MAX 64
+typedef void gk_xenbus_device_fn(uint32_t devid, bool present, void *arg);
+struct gk_xenbus_hotplug {
+    const char *type;           /* set before the first call: "vbd", "vif" */
+    gk_xenbus_device_fn *fn;
+    void *arg;
+    bool watching;
+    uint32_t ids[GK_XENBUS_HOTPLUG_MAX];
+    unsigned int n;
+    char dir[32], token[40];
+};
+/*
+ * Call fn(devid, true, arg) for each device of hp->type there now, and
+ * later for each one attached (true) or detached (false), from
+ * gk_xenbus_dispatch(). fn NULL stops watching.
+ */
+int gk_xenbus_watch_devices(struct gk_xenbus_hotplug *hp, gk_xenbus_device_fn *fn, void *arg);
 
 /* What to do on a control/shutdown request ("poweroff", "reboot"). */
 typedef void gk_shutdown_hook_fn(const char *request, void *arg);
