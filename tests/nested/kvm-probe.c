@@ -4,6 +4,14 @@
  * Runs inside the nested test host's initramfs, which has no C library of
  * its own: hence linked statically. Prints "key=value" lines that scenario
  * scripts grep; exits 0 only when the VM ran as expected.
+ *
+ * `kvm-probe --hold` instead keeps an idle VM (configured for Xen when KVM
+ * can) until it is killed. KVM flips static keys when the first VM comes
+ * and the last goes (preempt notifiers in the scheduler, its Xen support),
+ * and each flip patches kernel code while other CPUs run it; qemu's
+ * multi-threaded TCG occasionally lets a CPU run the half-patched code,
+ * and the test host oopses on a stray int3. Holding a VM for the whole run
+ * makes every scenario's VMs come and go without a flip.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -129,7 +137,28 @@ static int run_vm(int kvm)
     return 1;
 }
 
-int main(void)
+static int hold(int kvm)
+{
+    int vm = ioctl(kvm, KVM_CREATE_VM, 0);
+
+    if (vm < 0)
+        return fail("KVM_CREATE_VM");
+#ifdef KVM_CAP_XEN_HVM
+    if (ioctl(kvm, KVM_CHECK_EXTENSION, KVM_CAP_XEN_HVM) > 0) {
+        struct kvm_xen_hvm_config xc = { .flags = KVM_XEN_HVM_CONFIG_INTERCEPT_HCALL,
+                                         .msr = 0x40000000 };
+
+        if (ioctl(vm, KVM_XEN_HVM_CONFIG, &xc) < 0)
+            return fail("KVM_XEN_HVM_CONFIG");
+    }
+#endif
+    printf("holding a VM\n");
+    fflush(stdout);
+    for (;;)
+        pause();
+}
+
+int main(int argc, char **argv)
 {
     int kvm, api, xen;
     size_t i;
@@ -137,6 +166,8 @@ int main(void)
     kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
     if (kvm < 0)
         return fail("open /dev/kvm");
+    if (argc == 2 && !strcmp(argv[1], "--hold"))
+        return hold(kvm);
     api = ioctl(kvm, KVM_GET_API_VERSION, 0);
     printf("api=%d\n", api);
     if (api != KVM_API_VERSION) {

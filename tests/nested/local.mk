@@ -19,7 +19,8 @@ tests_nested_vmcall_guest_LINK = $(CCLD) $(GUEST_LDFLAGS) \
 EXTRA_tests_nested_vmcall_guest_DEPENDENCIES = $(srcdir)/tests/nested/vmcall-guest.ld
 
 TESTS += tests/nested/nested.sh
-CLEANFILES += tests/nested/nested-serial.log tests/nested/qemu-install.log
+CLEANFILES += tests/nested/nested-serial.log tests/nested/nested-serial-retry.log \
+	tests/nested/qemu-install.log
 EXTRA_DIST += \
 	tests/nested/nested.sh \
 	tests/nested/fetch.sh \
