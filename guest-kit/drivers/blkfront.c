@@ -1194,36 +1194,18 @@ static int connect(struct gk_blk *dev, const struct gk_blk_options *opts)
     rc = gk_xenbus_read_backend(dev->fe, dev->be, sizeof(dev->be), &dev->info.backend_id);
     if (rc < 0)
         return rc;
-    /* Closed from an earlier connection: start over, and the backend does too. */
-    now = gk_xenbus_read_state(dev->fe);
-    if (now == XenbusStateInitialised || now == XenbusStateConnected)
-        return -EBUSY;
-    if (now != XenbusStateInitialising) {
-        rc = gk_xenbus_switch_state(dev->fe, XenbusStateInitialising);
-        if (rc < 0)
-            return rc;
-    }
-    /* Unknown: the backend's state is gone or garbage; no use waiting. */
-    rc = gk_xenbus_wait_state(dev->be, 1u << XenbusStateInitWait | 1u << XenbusStateConnected |
-                              1u << XenbusStateClosing | 1u << XenbusStateUnknown,
-                              GK_BLK_HANDSHAKE_NS, &now);
+    rc = gk_xenbus_frontend_start(dev->fe, dev->be, GK_BLK_HANDSHAKE_NS, &now);
     if (rc < 0)
         return rc;
-    if (now != XenbusStateInitWait && now != XenbusStateConnected)
-        return -ENODEV;
     rc = setup_ring(dev, opts);
     if (rc < 0)
         return rc;
     rc = publish_ring(dev);
     if (rc < 0)
         return rc;
-    rc = gk_xenbus_wait_state(dev->be, 1u << XenbusStateConnected | 1u << XenbusStateClosing |
-                              1u << XenbusStateClosed | 1u << XenbusStateUnknown,
-                              GK_BLK_HANDSHAKE_NS, &now);
+    rc = gk_xenbus_frontend_wait_connected(dev->be, GK_BLK_HANDSHAKE_NS, &now);
     if (rc < 0)
         return rc;
-    if (now != XenbusStateConnected)
-        return -ENODEV;
     rc = read_geometry(dev);
     if (rc < 0)
         return rc;

@@ -1028,25 +1028,11 @@ static int connect(struct gk_netfront *nf, const struct gk_netfront_options *opt
     rc = find_backend(nf);
     if (rc < 0)
         return rc;
-    now = gk_xenbus_read_state(nf->fe);
-    if (now == XenbusStateInitialised || now == XenbusStateConnected)
-        return -EBUSY;
-    if (now != XenbusStateInitialising) {
-        /* Closed from an earlier connection: start over, and the backend does too. */
-        rc = gk_xenbus_switch_state(nf->fe, XenbusStateInitialising);
-        if (rc < 0)
-            return rc;
-    }
-    /* Unknown: a state that is gone or garbage, which no waiting will mend. */
-    rc = gk_xenbus_wait_state(nf->be, 1u << XenbusStateInitWait | 1u << XenbusStateClosing |
-                              1u << XenbusStateConnected | 1u << XenbusStateUnknown,
-                              GK_NETFRONT_HANDSHAKE_NS, &now);
+    rc = gk_xenbus_frontend_start(nf->fe, nf->be, GK_NETFRONT_HANDSHAKE_NS, &now);
     if (rc < 0)
         return rc;
     if (now == XenbusStateConnected)
         return -EBUSY;          /* still serving someone else's rings */
-    if (now != XenbusStateInitWait)
-        return -ENODEV;
     if (gk_xenbus_read_feature(nf->be, "feature-rx-copy", 1, 0) != 1) {
         printf("netfront: vif %u: the backend cannot copy into our buffers (feature-rx-copy)\n",
                nf->info.devid);
@@ -1058,16 +1044,12 @@ static int connect(struct gk_netfront *nf, const struct gk_netfront_options *opt
     rc = publish(nf);
     if (rc < 0)
         return rc;
-    rc = gk_xenbus_wait_state(nf->be, 1u << XenbusStateConnected | 1u << XenbusStateClosing |
-                              1u << XenbusStateClosed | 1u << XenbusStateUnknown,
-                              GK_NETFRONT_HANDSHAKE_NS, &now);
-    if (rc < 0)
-        return rc;
-    if (now != XenbusStateConnected) {
+    rc = gk_xenbus_frontend_wait_connected(nf->be, GK_NETFRONT_HANDSHAKE_NS, &now);
+    if (rc == -ENODEV)
         printf("netfront: vif %u: the backend refused the connection (state %d)\n",
                nf->info.devid, (int)now);
-        return -ENODEV;
-    }
+    if (rc < 0)
+        return rc;
     return 0;
 }
 

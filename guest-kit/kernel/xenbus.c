@@ -769,6 +769,41 @@ int gk_xenbus_read_backend(const char *fe, char *be, size_t size, uint16_t *back
     return 0;
 }
 
+int gk_xenbus_frontend_start(const char *fe, const char *be, uint64_t timeout_ns,
+                             enum xenbus_state *now)
+{
+    enum xenbus_state s = gk_xenbus_read_state(fe);
+    int rc;
+
+    if (s == XenbusStateInitialised || s == XenbusStateConnected)
+        return -EBUSY;
+    if (s != XenbusStateInitialising) {
+        /* Closed from an earlier connection: start over, and the backend does too. */
+        rc = gk_xenbus_switch_state(fe, XenbusStateInitialising);
+        if (rc < 0)
+            return rc;
+    }
+    /* Unknown: a state that is gone or garbage, which no waiting will mend. */
+    rc = gk_xenbus_wait_state(be, 1u << XenbusStateInitWait | 1u << XenbusStateConnected |
+                              1u << XenbusStateClosing | 1u << XenbusStateUnknown,
+                              timeout_ns, now);
+    if (rc < 0)
+        return rc;
+    return *now == XenbusStateInitWait || *now == XenbusStateConnected ? 0 : -ENODEV;
+}
+
+int gk_xenbus_frontend_wait_connected(const char *be, uint64_t timeout_ns,
+                                      enum xenbus_state *now)
+{
+    int rc = gk_xenbus_wait_state(be, 1u << XenbusStateConnected | 1u << XenbusStateClosing |
+                                  1u << XenbusStateClosed | 1u << XenbusStateUnknown,
+                                  timeout_ns, now);
+
+    if (rc < 0)
+        return rc;
+    return *now == XenbusStateConnected ? 0 : -ENODEV;
+}
+
 static bool hp_known(const struct gk_xenbus_hotplug *hp, uint32_t id)
 {
     for (unsigned int i = 0; i < hp->n; i++)

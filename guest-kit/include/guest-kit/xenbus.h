@@ -97,6 +97,23 @@ int gk_xenbus_list_devices(const char *type, uint32_t *ids, unsigned int max);
  */
 int gk_xenbus_read_backend(const char *fe, char *be, size_t size, uint16_t *backend_id);
 
+/*
+ * A frontend's first step: <fe> back to Initialising if an earlier
+ * connection left it Closed, then wait for the backend at <be> to be ready:
+ * InitWait, or Connected (still serving an earlier connection's rings).
+ * 0 with *now the backend's state; -EBUSY when <fe> is connected already;
+ * -ENODEV when the backend closes or its state is gone or garbage (no use
+ * waiting); -ETIMEDOUT.
+ */
+int gk_xenbus_frontend_start(const char *fe, const char *be, uint64_t timeout_ns,
+                             enum xenbus_state *now);
+/*
+ * After publishing its rings: wait for the backend's Connected. 0; -ENODEV
+ * when it closes instead or its state goes bad (*now says which); -ETIMEDOUT.
+ */
+int gk_xenbus_frontend_wait_connected(const char *be, uint64_t timeout_ns,
+                                      enum xenbus_state *now);
+
 /* Devices of one type coming and going (hotplug). */
 #define GK_XENBUS_HOTPLUG_MAX 64
 typedef void gk_xenbus_device_fn(uint32_t devid, bool present, void *arg);
