@@ -58,6 +58,34 @@ bool cli_xs_write(struct xs_handle *xs, xs_transaction_t t, const char *dir, con
     return xs_write(xs, t, path, value, (unsigned int)strlen(value));
 }
 
+int cli_devctx_open(struct cli_devctx *c, const char *domain)
+{
+    *c = (struct cli_devctx){ 0 };
+    c->xch = cli_open(0, 0);
+    if (!c->xch)
+        return -1;
+    if (cli_find_domain(c->xch, domain, &c->domid) < 0) {
+        cli_devctx_close(c);
+        return -1;
+    }
+    c->xs = xs_open(0);
+    if (!c->xs) {
+        cli_err("cannot connect to xenstored: %s", strerror(errno));
+        cli_devctx_close(c);
+        return -1;
+    }
+    return 0;
+}
+
+void cli_devctx_close(struct cli_devctx *c)
+{
+    if (c->xs)
+        xs_close(c->xs);
+    if (c->xch)
+        xc_interface_close(c->xch);
+    *c = (struct cli_devctx){ 0 };
+}
+
 int64_t cli_now_ms(void)
 {
     struct timespec ts;
@@ -267,9 +295,8 @@ int cmd_block_attach(int argc, char **argv)
 /* `lamina block-detach <domain> <vdev|devid>` */
 int cmd_block_detach(int argc, char **argv)
 {
-    struct xs_handle *xs;
-    xc_interface *xch;
-    uint32_t domid, devid;
+    struct cli_devctx c;
+    uint32_t devid;
     char *end;
     int status = CLI_FAILED;
 
@@ -282,47 +309,30 @@ int cmd_block_detach(int argc, char **argv)
         cli_err("'%s' is neither a device name (xvda ...) nor a device number", argv[2]);
         return CLI_USAGE;
     }
-    xch = cli_open(0, 0);
-    if (!xch)
+    if (cli_devctx_open(&c, argv[1]) < 0)
         return CLI_FAILED;
-    if (cli_find_domain(xch, argv[1], &domid) == 0) {
-        xs = xs_open(0);
-        if (!xs)
-            cli_err("cannot connect to xenstored: %s", strerror(errno));
-        else if (vbd_remove(xs, domid, devid) == 0)
-            status = CLI_OK;
-        if (xs)
-            xs_close(xs);
-    }
-    xc_interface_close(xch);
+    if (vbd_remove(c.xs, c.domid, devid) == 0)
+        status = CLI_OK;
+    cli_devctx_close(&c);
     return status;
 }
 
 /* `lamina block-list <domain>`: xl's columns. */
 int cmd_block_list(int argc, char **argv)
 {
-    struct xs_handle *xs = NULL;
-    xc_interface *xch;
-    uint32_t domid;
+    struct cli_devctx c;
+    struct xs_handle *xs;
     char path[96], **devs = NULL;
     unsigned int n = 0;
-    int status = CLI_FAILED;
 
     if (argc == 2 && !strcmp(argv[1], "-h"))
         return cli_help("block-list");
     if (argc != 2)
         return cli_usage("block-list");
-    xch = cli_open(0, 0);
-    if (!xch)
+    if (cli_devctx_open(&c, argv[1]) < 0)
         return CLI_FAILED;
-    if (cli_find_domain(xch, argv[1], &domid) < 0)
-        goto out;
-    xs = xs_open(0);
-    if (!xs) {
-        cli_err("cannot connect to xenstored: %s", strerror(errno));
-        goto out;
-    }
-    snprintf(path, sizeof(path), "/local/domain/%u/device/vbd", domid);
+    xs = c.xs;
+    snprintf(path, sizeof(path), "/local/domain/%u/device/vbd", c.domid);
     devs = xs_directory(xs, XBT_NULL, path, &n);
     printf("%-5s %-3s %-6s %-5s %-6s %-8s %-30s\n", "Vdev", "BE", "handle", "state", "evt-ch",
            "ring-ref", "BE-path");
@@ -332,17 +342,13 @@ int cmd_block_list(int argc, char **argv)
         snprintf(fe, sizeof(fe), "%s/%s", path, devs[i]);
         be = cli_xs_read(xs, fe, "backend");
         printf("%-5s %-3d %-6u %-5d %-6d %-8d %-30s\n", devs[i],
-               cli_xs_read_int(xs, fe, "backend-id", -1), domid,
+               cli_xs_read_int(xs, fe, "backend-id", -1), c.domid,
                cli_xs_read_int(xs, fe, "state", -1),
                cli_xs_read_int(xs, fe, "event-channel", -1),
                cli_xs_read_int(xs, fe, "ring-ref", -1), be ? be : "");
         free(be);
     }
-    status = CLI_OK;
-out:
     free(devs);
-    if (xs)
-        xs_close(xs);
-    xc_interface_close(xch);
-    return status;
+    cli_devctx_close(&c);
+    return CLI_OK;
 }

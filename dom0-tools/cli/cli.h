@@ -131,6 +131,16 @@ int cli_wait_backend(struct xs_handle *xs, const char *be, const char *backend,
  */
 int cli_device_remove(struct xs_handle *xs, const char *be, const char *fe);
 
+/* What a device command works on: a domain, with the hypervisor and xenstored connected. */
+struct cli_devctx {
+    xc_interface *xch;
+    struct xs_handle *xs;
+    uint32_t domid;
+};
+/* Connect both and find <domain> (a name or an id): 0, or -1 after a message. */
+int cli_devctx_open(struct cli_devctx *c, const char *domain);
+void cli_devctx_close(struct cli_devctx *c);
+
 /* network.c: network interfaces (vif), as libxl sets them up. */
 /* Add vif `devid` (a canonical vifspec) to a domain and wait for the backend. */
 int cli_vif_add(uint32_t domid, uint32_t devid, const char *spec);

@@ -256,8 +256,8 @@ out:
 /* `lamina network-detach <domain> <devid|mac>` */
 int cmd_network_detach(int argc, char **argv)
 {
-    struct xs_handle *xs = NULL;
-    xc_interface *xch;
+    struct cli_devctx c;
+    struct xs_handle *xs;
     uint32_t domid, devid = 0, ids[2 * (VIF_DEVID_MAX + 1)];
     uint8_t mac[6];
     bool by_mac = false, found = false;
@@ -279,16 +279,10 @@ int cmd_network_detach(int argc, char **argv)
         }
         devid = (uint32_t)id;
     }
-    xch = cli_open(0, 0);
-    if (!xch)
+    if (cli_devctx_open(&c, argv[1]) < 0)
         return CLI_FAILED;
-    if (cli_find_domain(xch, argv[1], &domid) < 0)
-        goto out;
-    xs = xs_open(0);
-    if (!xs) {
-        cli_err("cannot connect to xenstored: %s", strerror(errno));
-        goto out;
-    }
+    xs = c.xs;
+    domid = c.domid;
     if (by_mac) {
         unsigned int n = domain_vifs(xs, domid, ids, sizeof(ids) / sizeof(ids[0]));
 
@@ -318,36 +312,27 @@ int cmd_network_detach(int argc, char **argv)
     remove_error_node(xs, domid, devid);
     status = CLI_OK;
 out:
-    if (xs)
-        xs_close(xs);
-    xc_interface_close(xch);
+    cli_devctx_close(&c);
     return status;
 }
 
 /* `lamina network-list <domain>`: xl's columns. */
 int cmd_network_list(int argc, char **argv)
 {
-    struct xs_handle *xs = NULL;
-    xc_interface *xch;
+    struct cli_devctx c;
+    struct xs_handle *xs;
     uint32_t domid, ids[VIF_DEVID_MAX + 1];
     char path[96];
     unsigned int n;
-    int status = CLI_FAILED;
 
     if (argc == 2 && !strcmp(argv[1], "-h"))
         return cli_help("network-list");
     if (argc != 2)
         return cli_usage("network-list");
-    xch = cli_open(0, 0);
-    if (!xch)
+    if (cli_devctx_open(&c, argv[1]) < 0)
         return CLI_FAILED;
-    if (cli_find_domain(xch, argv[1], &domid) < 0)
-        goto out;
-    xs = xs_open(0);
-    if (!xs) {
-        cli_err("cannot connect to xenstored: %s", strerror(errno));
-        goto out;
-    }
+    xs = c.xs;
+    domid = c.domid;
     snprintf(path, sizeof(path), "/local/domain/%u/device/vif", domid);
     n = list_devids(xs, path, ids, sizeof(ids) / sizeof(ids[0]));
     qsort(ids, n, sizeof(*ids), cmp_u32);
@@ -373,10 +358,6 @@ int cmd_network_list(int argc, char **argv)
         free(be);
         free(mac);
     }
-    status = CLI_OK;
-out:
-    if (xs)
-        xs_close(xs);
-    xc_interface_close(xch);
-    return status;
+    cli_devctx_close(&c);
+    return CLI_OK;
 }
