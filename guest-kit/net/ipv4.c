@@ -103,3 +103,23 @@ int net_ipv4_output(struct gk_net_stack *s, uint8_t *frame, size_t payload_len, 
     net_eth_header(s, frame, NULL, ETH_TYPE_IPV4);
     return net_arp_output(s, frame, ETH_HLEN + total, next_hop);
 }
+
+const char *gk_ipv4_parse(const char *s, uint32_t *addr)
+{
+    uint32_t v = 0;
+
+    for (int i = 0; i < 4; i++) {
+        unsigned int part = 0;
+        int digits = 0;
+
+        for (; *s >= '0' && *s <= '9' && digits < 4; s++, digits++)
+            part = part * 10 + (unsigned int)(*s - '0');
+        if (digits == 0 || digits > 3 || part > 255 || (i < 3 && *s != '.'))
+            return NULL;
+        v = v << 8 | part;
+        if (i < 3)
+            s++;
+    }
+    *addr = v;
+    return s;
+}

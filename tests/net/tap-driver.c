@@ -84,15 +84,8 @@ static int tap_open(const char *name)
 
 static int parse_ipv4(const char *s, uint32_t *addr, const char **rest)
 {
-    unsigned int a, b, c, d;
-    int n = 0;
-
-    if (sscanf(s, "%u.%u.%u.%u%n", &a, &b, &c, &d, &n) != 4 || a > 255 || b > 255 ||
-        c > 255 || d > 255)
-        return -1;
-    *addr = GK_IPV4(a, b, c, d);
-    *rest = s + n;
-    return 0;
+    *rest = gk_ipv4_parse(s, addr);
+    return *rest ? 0 : -1;
 }
 
 /* ---- The active-open check: send a pattern through the peer's echo server ---- */

@@ -1755,6 +1755,26 @@ START_TEST(test_fuzz_mutations)
 }
 END_TEST
 
+START_TEST(test_ipv4_parse)
+{
+    static const char *const bad[] = {
+        "", "1.2.3", "1.2.3.", "256.1.1.1", "1.2.3.4444", "a.b.c.d", "1..2.3", "-1.2.3.4",
+        "1.2.3.0256", ".1.2.3",
+    };
+    uint32_t addr = 0;
+    const char *rest;
+
+    rest = gk_ipv4_parse("10.77.0.2/24", &addr);
+    ck_assert_ptr_nonnull(rest);
+    ck_assert_str_eq(rest, "/24");
+    ck_assert_uint_eq(addr, GK_IPV4(10, 77, 0, 2));
+    rest = gk_ipv4_parse("255.255.255.255", &addr);
+    ck_assert(rest && !*rest && addr == 0xffffffffu);
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+        ck_assert_msg(!gk_ipv4_parse(bad[i], &addr), "'%s' parsed", bad[i]);
+}
+END_TEST
+
 static Suite *net_suite(void)
 {
     Suite *s = suite_create("net");
@@ -1780,6 +1800,7 @@ static Suite *net_suite(void)
     tcase_add_test(tc, test_udp_delivery_and_checks);
     tcase_add_test(tc, test_udp_port_unreachable);
     tcase_add_test(tc, test_udp_echo_service);
+    tcase_add_test(tc, test_ipv4_parse);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("tcp");

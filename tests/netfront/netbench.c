@@ -57,23 +57,6 @@ static struct {
     size_t size;
 } rx;
 
-static const char *parse_ipv4(const char *s, uint32_t *addr)
-{
-    uint32_t v = 0;
-
-    for (int i = 0; i < 4; i++) {
-        char *end;
-        unsigned long part = strtoul(s, &end, 10);
-
-        if (end == s || part > 255 || (i < 3 && *end != '.'))
-            return NULL;
-        v = v << 8 | (uint32_t)part;
-        s = i < 3 ? end + 1 : end;
-    }
-    *addr = v;
-    return s;
-}
-
 static void put16(uint8_t *p, uint16_t v)
 {
     p[0] = (uint8_t)(v >> 8);
@@ -294,13 +277,13 @@ int main(int argc, char **argv)
     unsigned long len;
     int rc;
 
-    if (!ip || !(rest = parse_ipv4(ip, &netif.addr)) || *rest != '/')
+    if (!ip || !(rest = gk_ipv4_parse(ip, &netif.addr)) || *rest != '/')
         gk_panic("give ip=A.B.C.D/LEN");
     len = strtoul(rest + 1, NULL, 10);
     if (len < 1 || len > 32)
         gk_panic("bad prefix in '%s'", ip);
     netif.netmask = len == 32 ? 0xffffffffu : ~(0xffffffffu >> len);
-    if (to_s && !parse_ipv4(to_s, &to))
+    if (to_s && !gk_ipv4_parse(to_s, &to))
         gk_panic("to=%s is not an address", to_s);
     if (sizes_s) {
         char *end;

@@ -8,6 +8,7 @@
 #include <guest-kit/events.h>
 #include <guest-kit/gnttab.h>
 #include <guest-kit/guest-kit.h>
+#include <guest-kit/net.h>
 #include <guest-kit/netfront.h>
 #include <guest-kit/time.h>
 #include <guest-kit/xenbus.h>
@@ -96,23 +97,6 @@ static void put32(uint8_t *p, uint32_t v)
 {
     put16(p, (uint16_t)(v >> 16));
     put16(p + 2, (uint16_t)v);
-}
-
-static const char *parse_ipv4(const char *s, uint32_t *addr)
-{
-    uint32_t v = 0;
-
-    for (int i = 0; i < 4; i++) {
-        char *end;
-        unsigned long part = strtoul(s, &end, 10);
-
-        if (end == s || part > 255 || (i < 3 && *end != '.'))
-            return NULL;
-        v = v << 8 | (uint32_t)part;
-        s = i < 3 ? end + 1 : end;
-    }
-    *addr = v;
-    return s;
 }
 
 static int hexval(char ch)
@@ -740,7 +724,7 @@ int main(int argc, char **argv)
     uint8_t *ro, *spare;
     int rc;
 
-    if (!ip || !parse_ipv4(ip, &my_ip) || !peer || !parse_ipv4(peer, &peer_ip))
+    if (!ip || !gk_ipv4_parse(ip, &my_ip) || !peer || !gk_ipv4_parse(peer, &peer_ip))
         gk_panic("give ip=A.B.C.D peer=A.B.C.D");
     rc = gk_netfront_list(&devid, 1);
     if (!GT_CHECK(rc >= 1, "no network interface (%d)", rc))

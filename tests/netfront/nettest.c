@@ -76,26 +76,9 @@ static void fill_pattern(void)
     }
 }
 
-static const char *parse_ipv4(const char *s, uint32_t *addr)
-{
-    uint32_t v = 0;
-
-    for (int i = 0; i < 4; i++) {
-        char *end;
-        unsigned long part = strtoul(s, &end, 10);
-
-        if (end == s || part > 255 || (i < 3 && *end != '.'))
-            return NULL;
-        v = v << 8 | (uint32_t)part;
-        s = i < 3 ? end + 1 : end;
-    }
-    *addr = v;
-    return s;
-}
-
 static void parse_cidr(const char *s, uint32_t *addr, uint32_t *mask)
 {
-    const char *rest = s ? parse_ipv4(s, addr) : NULL;
+    const char *rest = s ? gk_ipv4_parse(s, addr) : NULL;
     unsigned long len;
 
     if (!rest || *rest != '/')
@@ -787,7 +770,7 @@ int main(int argc, char **argv)
 
     if (!mode)
         mode = "client";
-    if (!peer_s || !parse_ipv4(peer_s, &peer))
+    if (!peer_s || !gk_ipv4_parse(peer_s, &peer))
         gk_panic("give peer=A.B.C.D");
     if (jumbo) {
         if (!parse_mac(jumbo, p.jumbo_mac))

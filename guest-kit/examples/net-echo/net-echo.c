@@ -36,24 +36,6 @@ static int attach_netfront(struct gk_netif *netif, net_wait_fn *wait)
     return 0;
 }
 
-/* "a.b.c.d" into *addr; returns the character after it, or NULL. */
-static const char *parse_ipv4(const char *s, uint32_t *addr)
-{
-    uint32_t v = 0;
-
-    for (int i = 0; i < 4; i++) {
-        char *end;
-        unsigned long part = strtoul(s, &end, 10);
-
-        if (end == s || part > 255 || (i < 3 && *end != '.'))
-            return NULL;
-        v = v << 8 | (uint32_t)part;
-        s = i < 3 ? end + 1 : end;
-    }
-    *addr = v;
-    return s;
-}
-
 /* ip=a.b.c.d/len and gw=a.b.c.d from the command line. */
 static int parse_args(int argc, char **argv, struct gk_netif *netif)
 {
@@ -64,7 +46,7 @@ static int parse_args(int argc, char **argv, struct gk_netif *netif)
             char *end;
             unsigned long len;
 
-            rest = parse_ipv4(argv[i] + 3, &netif->addr);
+            rest = gk_ipv4_parse(argv[i] + 3, &netif->addr);
             if (!rest || *rest != '/')
                 return -EINVAL;
             len = strtoul(rest + 1, &end, 10);
@@ -72,7 +54,7 @@ static int parse_args(int argc, char **argv, struct gk_netif *netif)
                 return -EINVAL;
             netif->netmask = len == 32 ? 0xffffffffu : ~(0xffffffffu >> len);
         } else if (!strncmp(argv[i], "gw=", 3)) {
-            rest = parse_ipv4(argv[i] + 3, &netif->gateway);
+            rest = gk_ipv4_parse(argv[i] + 3, &netif->gateway);
             if (!rest || *rest)
                 return -EINVAL;
         } else {

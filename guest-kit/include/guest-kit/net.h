@@ -122,6 +122,12 @@ uint64_t gk_net_poll(struct gk_netif *netif, uint64_t now_ms);
 
 const struct gk_net_stats *gk_net_stats(const struct gk_netif *netif);
 
+/*
+ * "a.b.c.d" (decimal parts of at most 255) into *addr, host order. Returns
+ * what follows the address (e.g. "/24"), or NULL when there is none.
+ */
+const char *gk_ipv4_parse(const char *s, uint32_t *addr);
+
 /* ---- UDP ---- */
 
 /* A datagram for a bound port; `data` is valid during the call only. */
