@@ -3,13 +3,11 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <poll.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <xenevtchn.h>
@@ -17,6 +15,8 @@
 #include <xenstore.h>
 #include <xen/io/blkif.h>
 #include <xen/io/xenbus.h>
+
+#include "evil-peer.h"
 
 /*
  *   evil-backend DOMID
@@ -53,107 +53,44 @@ static const char *const scenarios[] = {
 };
 
 struct ctx {
-    struct xs_handle *xs;
-    xengnttab_handle *gt;
-    xenevtchn_handle *xce;
-    uint32_t domid;
-    char be[128], fe[128];
+    struct evil_peer p;
 };
-
-static int failures;
-
-static void fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void fail(const char *fmt, ...)
-{
-    va_list ap;
-
-    failures++;
-    printf("evil-backend: FAIL ");
-    va_start(ap, fmt);
-    vprintf(fmt, ap);
-    va_end(ap);
-    printf("\n");
-}
-
-static void sleep_ms(long ms)
-{
-    struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L };
-
-    nanosleep(&ts, NULL);
-}
-
-static bool put(struct ctx *x, xs_transaction_t t, const char *dir, const char *key,
-                const char *fmt, ...) __attribute__((format(printf, 5, 6)));
-static bool put(struct ctx *x, xs_transaction_t t, const char *dir, const char *key,
-                const char *fmt, ...)
-{
-    char path[256], val[128];
-    va_list ap;
-
-    va_start(ap, fmt);
-    vsnprintf(val, sizeof(val), fmt, ap);
-    va_end(ap);
-    snprintf(path, sizeof(path), "%s/%s", dir, key);
-    return xs_write(x->xs, t, path, val, (unsigned int)strlen(val));
-}
-
-static long get(struct ctx *x, const char *dir, const char *key, long dflt)
-{
-    char path[256], *v;
-    long n;
-
-    snprintf(path, sizeof(path), "%s/%s", dir, key);
-    v = xs_read(x->xs, XBT_NULL, path, NULL);
-    n = v ? strtol(v, NULL, 10) : dflt;
-    free(v);
-    return n;
-}
-
-/* Waits until the frontend's state is one of mask's bits (or its directory goes). */
-static int wait_frontend(struct ctx *x, unsigned int mask)
-{
-    for (int waited = 0; waited < WAIT_MS; waited += 5) {
-        long s = get(x, x->fe, "state", -1);
-
-        if (s < 0 || (s <= 31 && (mask & (1u << s))))
-            return (int)s;
-        sleep_ms(5);
-    }
-    return -ETIMEDOUT;
-}
 
 static bool create_device(struct ctx *x, uint32_t devid)
 {
-    struct xs_permissions be_perms[2] = { { 0, XS_PERM_NONE }, { x->domid, XS_PERM_READ } };
-    struct xs_permissions fe_perms[2] = { { x->domid, XS_PERM_NONE }, { 0, XS_PERM_READ } };
-    xs_transaction_t t = xs_transaction_start(x->xs);
+    struct xs_permissions be_perms[2] = { { 0, XS_PERM_NONE }, { x->p.domid, XS_PERM_READ } };
+    struct xs_permissions fe_perms[2] = { { x->p.domid, XS_PERM_NONE }, { 0, XS_PERM_READ } };
+    xs_transaction_t t = xs_transaction_start(x->p.xs);
     bool ok;
 
-    snprintf(x->be, sizeof(x->be), "/local/domain/0/backend/evil/%u/%u", x->domid, devid);
-    snprintf(x->fe, sizeof(x->fe), "/local/domain/%u/device/vbd/%u", x->domid, devid);
-    ok = t != XBT_NULL && xs_mkdir(x->xs, t, x->be) &&
-         xs_set_permissions(x->xs, t, x->be, be_perms, 2) &&
-         put(x, t, x->be, "frontend", "%s", x->fe) &&
-         put(x, t, x->be, "frontend-id", "%u", x->domid) && put(x, t, x->be, "state", "1") &&
-         xs_mkdir(x->xs, t, x->fe) && xs_set_permissions(x->xs, t, x->fe, fe_perms, 2) &&
-         put(x, t, x->fe, "backend", "%s", x->be) && put(x, t, x->fe, "backend-id", "0") &&
-         put(x, t, x->fe, "virtual-device", "%u", devid) &&
-         put(x, t, x->fe, "device-type", "disk") && put(x, t, x->fe, "state", "1");
-    if (t != XBT_NULL && !xs_transaction_end(x->xs, t, !ok))
+    snprintf(x->p.be, sizeof(x->p.be), "/local/domain/0/backend/evil/%u/%u", x->p.domid, devid);
+    snprintf(x->p.fe, sizeof(x->p.fe), "/local/domain/%u/device/vbd/%u", x->p.domid, devid);
+    ok = t != XBT_NULL && xs_mkdir(x->p.xs, t, x->p.be) &&
+         xs_set_permissions(x->p.xs, t, x->p.be, be_perms, 2) &&
+         evil_put(&x->p, t, x->p.be, "frontend", "%s", x->p.fe) &&
+         evil_put(&x->p, t, x->p.be, "frontend-id", "%u", x->p.domid) &&
+         evil_put(&x->p, t, x->p.be, "state", "1") &&
+         xs_mkdir(x->p.xs, t, x->p.fe) && xs_set_permissions(x->p.xs, t, x->p.fe, fe_perms, 2) &&
+         evil_put(&x->p, t, x->p.fe, "backend", "%s", x->p.be) &&
+         evil_put(&x->p, t, x->p.fe, "backend-id", "0") &&
+         evil_put(&x->p, t, x->p.fe, "virtual-device", "%u", devid) &&
+         evil_put(&x->p, t, x->p.fe, "device-type", "disk") &&
+         evil_put(&x->p, t, x->p.fe, "state", "1");
+    if (t != XBT_NULL && !xs_transaction_end(x->p.xs, t, !ok))
         ok = false;
     return ok;
 }
 
 static void remove_device(struct ctx *x)
 {
-    xs_rm(x->xs, XBT_NULL, x->fe);
-    xs_rm(x->xs, XBT_NULL, x->be);
+    xs_rm(x->p.xs, XBT_NULL, x->p.fe);
+    xs_rm(x->p.xs, XBT_NULL, x->p.be);
 }
 
 /* Waits for the frontend's first request; false if none came. */
 static bool wait_request(struct ctx *x, blkif_back_ring_t *ring, struct blkif_request *req)
 {
-    struct pollfd pfd = { .fd = xenevtchn_fd(x->xce), .events = POLLIN };
+    struct pollfd pfd = { .fd = xenevtchn_fd(x->p.xce), .events = POLLIN };
 
     for (int waited = 0; waited < WAIT_MS; waited += 10) {
         int port;
@@ -164,8 +101,8 @@ static bool wait_request(struct ctx *x, blkif_back_ring_t *ring, struct blkif_re
             ring->req_cons++;
             return true;
         }
-        if (poll(&pfd, 1, 10) > 0 && (port = xenevtchn_pending(x->xce)) >= 0)
-            xenevtchn_unmask(x->xce, (evtchn_port_t)port);
+        if (poll(&pfd, 1, 10) > 0 && (port = xenevtchn_pending(x->p.xce)) >= 0)
+            xenevtchn_unmask(x->p.xce, (evtchn_port_t)port);
     }
     return false;
 }
@@ -198,50 +135,50 @@ static void run(struct ctx *x, unsigned int k)
                               !strcmp(name, "huge-sector") ? "2147483648" : "512";
 
     if (!create_device(x, devid)) {
-        fail("%s: cannot write the device's directories: %s", name, strerror(errno));
+        evil_fail(&x->p, "%s: cannot write the device's directories: %s", name, strerror(errno));
         return;
     }
     /* InitWait with the usual features. */
-    if (!put(x, XBT_NULL, x->be, "feature-max-indirect-segments", "256") ||
-        !put(x, XBT_NULL, x->be, "max-ring-page-order", "1") ||
-        !put(x, XBT_NULL, x->be, "feature-flush-cache", "1") ||
-        !put(x, XBT_NULL, x->be, "feature-persistent", "0") ||
-        !put(x, XBT_NULL, x->be, "state", "%d", XenbusStateInitWait)) {
-        fail("%s: cannot publish the features", name);
+    if (!evil_put(&x->p, XBT_NULL, x->p.be, "feature-max-indirect-segments", "256") ||
+        !evil_put(&x->p, XBT_NULL, x->p.be, "max-ring-page-order", "1") ||
+        !evil_put(&x->p, XBT_NULL, x->p.be, "feature-flush-cache", "1") ||
+        !evil_put(&x->p, XBT_NULL, x->p.be, "feature-persistent", "0") ||
+        !evil_put(&x->p, XBT_NULL, x->p.be, "state", "%d", XenbusStateInitWait)) {
+        evil_fail(&x->p, "%s: cannot publish the features", name);
         goto out;
     }
-    s = wait_frontend(x, 1u << XenbusStateInitialised);
+    s = evil_wait_frontend(&x->p, 1u << XenbusStateInitialised, WAIT_MS);
     if (s != XenbusStateInitialised) {
-        fail("%s: the frontend did not go Initialised (state %d)", name, s);
+        evil_fail(&x->p, "%s: the frontend did not go Initialised (state %d)", name, s);
         goto out;
     }
-    order = get(x, x->fe, "ring-page-order", 0);
-    evtchn = get(x, x->fe, "event-channel", -1);
+    order = evil_get(&x->p, x->p.fe, "ring-page-order", 0);
+    evtchn = evil_get(&x->p, x->p.fe, "event-channel", -1);
     pages = 1u << (order >= 0 && order <= 1 ? order : 0);
     for (unsigned int i = 0; i < pages; i++) {
         char key[16];
 
         snprintf(key, sizeof(key), order > 0 ? "ring-ref%u" : "ring-ref", i);
-        refs[i] = (uint32_t)get(x, x->fe, key, -1);
+        refs[i] = (uint32_t)evil_get(&x->p, x->p.fe, key, -1);
     }
-    ring_mem = xengnttab_map_domain_grant_refs(x->gt, pages, x->domid, refs,
+    ring_mem = xengnttab_map_domain_grant_refs(x->p.gt, pages, x->p.domid, refs,
                                                PROT_READ | PROT_WRITE);
-    port = evtchn < 0 ? -1 : xenevtchn_bind_interdomain(x->xce, x->domid, (uint32_t)evtchn);
+    port = evtchn < 0 ? -1 : xenevtchn_bind_interdomain(x->p.xce, x->p.domid, (uint32_t)evtchn);
     if (!ring_mem || port < 0) {
-        fail("%s: cannot map the ring or bind the channel: %s", name, strerror(errno));
+        evil_fail(&x->p, "%s: cannot map the ring or bind the channel: %s", name, strerror(errno));
         goto out;
     }
     BACK_RING_INIT(&ring, (struct blkif_sring *)ring_mem, (size_t)pages * 4096);
-    if (!put(x, XBT_NULL, x->be, "sectors", "%s", sectors) ||
-        !put(x, XBT_NULL, x->be, "info", "0") ||
-        !put(x, XBT_NULL, x->be, "sector-size", "%s", sector_size) ||
-        !put(x, XBT_NULL, x->be, "state", "%d", XenbusStateConnected)) {
-        fail("%s: cannot publish the disk", name);
+    if (!evil_put(&x->p, XBT_NULL, x->p.be, "sectors", "%s", sectors) ||
+        !evil_put(&x->p, XBT_NULL, x->p.be, "info", "0") ||
+        !evil_put(&x->p, XBT_NULL, x->p.be, "sector-size", "%s", sector_size) ||
+        !evil_put(&x->p, XBT_NULL, x->p.be, "state", "%d", XenbusStateConnected)) {
+        evil_fail(&x->p, "%s: cannot publish the disk", name);
         goto out;
     }
     if (!geometry) {
         if (!wait_request(x, &ring, &req)) {
-            fail("%s: no request came", name);
+            evil_fail(&x->p, "%s: no request came", name);
             goto out;
         }
         if (!strcmp(name, "bad-id")) {
@@ -254,74 +191,60 @@ static void run(struct ctx *x, unsigned int k)
             respond(&ring, req.id, req.operation, BLKIF_RSP_OKAY);
             respond(&ring, req.id, req.operation, BLKIF_RSP_OKAY);
         } else if (!strcmp(name, "bad-state")) {
-            put(x, XBT_NULL, x->be, "state", "banana");
+            evil_put(&x->p, XBT_NULL, x->p.be, "state", "banana");
         } else if (!strcmp(name, "vanish")) {
             remove_device(x);
         } else if (!strcmp(name, "late-unmap")) {
             /* Hold the page as a slow backend would, and write into it at the very end. */
-            data = req.nr_segments ? xengnttab_map_grant_ref(x->gt, x->domid, req.seg[0].gref,
+            data = req.nr_segments ? xengnttab_map_grant_ref(x->p.gt, x->p.domid, req.seg[0].gref,
                                                              PROT_READ | PROT_WRITE) : NULL;
             if (!data) {
-                fail("%s: cannot map the request's page: %s", name, strerror(errno));
+                evil_fail(&x->p, "%s: cannot map the request's page: %s", name, strerror(errno));
                 goto out;
             }
-            put(x, XBT_NULL, x->be, "state", "%d", XenbusStateClosing);
-            s = wait_frontend(x, 1u << XenbusStateClosed);
+            evil_put(&x->p, XBT_NULL, x->p.be, "state", "%d", XenbusStateClosing);
+            s = evil_wait_frontend(&x->p, 1u << XenbusStateClosed, WAIT_MS);
             if (s != XenbusStateClosed)
-                fail("%s: the frontend did not go Closed (state %d)", name, s);
-            sleep_ms(300);
+                evil_fail(&x->p, "%s: the frontend did not go Closed (state %d)", name, s);
+            evil_sleep_ms(300);
             *(volatile uint64_t *)((char *)data + req.seg[0].first_sect * 512) = MARKER;
-            xengnttab_unmap(x->gt, data, 1);
-            put(x, XBT_NULL, x->be, "state", "%d", XenbusStateClosed);
+            xengnttab_unmap(x->p.gt, data, 1);
+            evil_put(&x->p, XBT_NULL, x->p.be, "state", "%d", XenbusStateClosed);
         }
         /* stall: nothing at all; the frontend's I/O timeout must end the wait. */
-        xenevtchn_notify(x->xce, (evtchn_port_t)port);
+        xenevtchn_notify(x->p.xce, (evtchn_port_t)port);
     }
     /* From here on a well-behaved backend: Closing for Closing, Closed for Closed. */
-    s = wait_frontend(x, 1u << XenbusStateClosing | 1u << XenbusStateClosed);
+    s = evil_wait_frontend(&x->p, 1u << XenbusStateClosing | 1u << XenbusStateClosed, WAIT_MS);
     if (s == XenbusStateClosing) {
-        put(x, XBT_NULL, x->be, "state", "%d", XenbusStateClosing);
-        s = wait_frontend(x, 1u << XenbusStateClosed);
+        evil_put(&x->p, XBT_NULL, x->p.be, "state", "%d", XenbusStateClosing);
+        s = evil_wait_frontend(&x->p, 1u << XenbusStateClosed, WAIT_MS);
     }
     if (s == XenbusStateClosed || s == -1) {
         if (ring_mem)
-            xengnttab_unmap(x->gt, ring_mem, pages);
+            xengnttab_unmap(x->p.gt, ring_mem, pages);
         ring_mem = NULL;
-        put(x, XBT_NULL, x->be, "state", "%d", XenbusStateClosed);
+        evil_put(&x->p, XBT_NULL, x->p.be, "state", "%d", XenbusStateClosed);
         printf("evil-backend: %s: the frontend closed the disk\n", name);
     } else {
-        fail("%s: the frontend did not close the disk (state %d)", name, s);
+        evil_fail(&x->p, "%s: the frontend did not close the disk (state %d)", name, s);
     }
 out:
     if (ring_mem)
-        xengnttab_unmap(x->gt, ring_mem, pages);
+        xengnttab_unmap(x->p.gt, ring_mem, pages);
     if (port >= 0)
-        xenevtchn_unbind(x->xce, (evtchn_port_t)port);
+        xenevtchn_unbind(x->p.xce, (evtchn_port_t)port);
     remove_device(x);
 }
 
 int main(int argc, char **argv)
 {
     struct ctx x = { 0 };
+    int rc = evil_peer_open(&x.p, "evil-backend", argc, argv);
 
-    if (argc != 2) {
-        fprintf(stderr, "usage: evil-backend DOMID\n");
-        return 2;
-    }
-    x.domid = (uint32_t)strtoul(argv[1], NULL, 10);
-    x.xs = xs_open(0);
-    x.gt = xengnttab_open(NULL, 0);
-    x.xce = xenevtchn_open(NULL, 0);
-    if (!x.xs || !x.gt || !x.xce) {
-        fprintf(stderr, "evil-backend: cannot reach xenstored or lamina-hv: %s\n",
-                strerror(errno));
-        return 2;
-    }
-    setvbuf(stdout, NULL, _IOLBF, 0);
+    if (rc)
+        return rc;
     for (unsigned int k = 0; k < sizeof(scenarios) / sizeof(scenarios[0]); k++)
         run(&x, k);
-    xenevtchn_close(x.xce);
-    xengnttab_close(x.gt);
-    xs_close(x.xs);
-    return failures ? 1 : 0;
+    return evil_peer_close(&x.p);
 }

@@ -51,8 +51,10 @@ EXTRA_DIST += $(BLKFRONT_TESTS) tests/blkfront/run-bench.sh
 
 # A dom0 backend that lies to blkfront (tests/blkfront/evil.sh).
 check_PROGRAMS += tests/blkfront/evil-backend
-tests_blkfront_evil_backend_SOURCES = tests/blkfront/evil-backend.c
-tests_blkfront_evil_backend_CPPFLAGS = $(AM_CPPFLAGS) $(XENCTRL_CPPFLAGS) $(XENSTORE_CPPFLAGS)
+tests_blkfront_evil_backend_SOURCES = tests/blkfront/evil-backend.c \
+	tests/backend/evil-peer.c tests/backend/evil-peer.h
+tests_blkfront_evil_backend_CPPFLAGS = $(AM_CPPFLAGS) $(XENCTRL_CPPFLAGS) $(XENSTORE_CPPFLAGS) \
+	-I$(top_srcdir)/tests/backend
 tests_blkfront_evil_backend_LDADD = dom0-tools/libxenctrl/libxenctrl-core.la \
 	dom0-tools/libxenstore/libxenstore-core.la
 TESTS += tests/blkfront/evil.sh

@@ -36,8 +36,10 @@ tests_netfront_netbench_host_SOURCES = tests/netfront/netbench-host.c
 
 # A dom0 netif backend that lies to netfront (tests/netfront/evil.sh).
 check_PROGRAMS += tests/netfront/evil-netback
-tests_netfront_evil_netback_SOURCES = tests/netfront/evil-netback.c
-tests_netfront_evil_netback_CPPFLAGS = $(AM_CPPFLAGS) $(XENCTRL_CPPFLAGS) $(XENSTORE_CPPFLAGS)
+tests_netfront_evil_netback_SOURCES = tests/netfront/evil-netback.c \
+	tests/backend/evil-peer.c tests/backend/evil-peer.h
+tests_netfront_evil_netback_CPPFLAGS = $(AM_CPPFLAGS) $(XENCTRL_CPPFLAGS) $(XENSTORE_CPPFLAGS) \
+	-I$(top_srcdir)/tests/backend
 tests_netfront_evil_netback_LDADD = dom0-tools/libxenctrl/libxenctrl-core.la \
 	dom0-tools/libxenstore/libxenstore-core.la
 
