@@ -74,10 +74,15 @@ static void print_command_help(FILE *out, const struct cli_command *c)
 
 static void print_main_help(FILE *out)
 {
+    int width = 0;
+
+    for (size_t i = 0; i < NR_COMMANDS; i++)
+        if ((int)strlen(commands[i].name) > width)
+            width = (int)strlen(commands[i].name);
     fprintf(out, "Usage: lamina [-h | --version] <command> [args]\n\n"
                  "Manage the domains of the Lamina hypervisor.\n\nCommands:\n");
     for (size_t i = 0; i < NR_COMMANDS; i++)
-        fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+        fprintf(out, "  %-*s  %s\n", width, commands[i].name, commands[i].summary);
     fprintf(out, "\nDomains are named by name or id. 'lamina help <command>' "
                  "describes a command.\n");
 }
