@@ -37,7 +37,7 @@ struct arch_vcpu {
     bool kick_ready;            /* SIG_KICK unblocked on the vCPU thread */
     bool xen_hcall;             /* the exit being served is KVM_EXIT_XEN */
     struct vcpu_exit *pending_msr;
-    char why[128];
+    char why[192];
 };
 
 static int kvm_fd = -1;
@@ -631,9 +631,18 @@ again:
     case KVM_EXIT_INTR:
         e->kind = VEXIT_KICKED;
         return 0;
-    case KVM_EXIT_SHUTDOWN:
-        e->kind = VEXIT_TRIPLE_FAULT;
-        return 0;
+    case KVM_EXIT_SHUTDOWN: {
+        /* Where it happened is what anyone debugging the guest asks first. */
+        const struct kvm_regs *gr = &run->s.regs.regs;
+        const struct kvm_sregs *sr = &run->s.regs.sregs;
+
+        snprintf(a->why, sizeof(a->why), "triple fault at rip %#llx (rsp %#llx, cr0 %#llx, "
+                 "cr2 %#llx, cr3 %#llx, cr4 %#llx, efer %#llx)", (unsigned long long)gr->rip,
+                 (unsigned long long)gr->rsp, (unsigned long long)sr->cr0,
+                 (unsigned long long)sr->cr2, (unsigned long long)sr->cr3,
+                 (unsigned long long)sr->cr4, (unsigned long long)sr->efer);
+        break;
+    }
     case KVM_EXIT_SYSTEM_EVENT:
         e->kind = VEXIT_TRIPLE_FAULT;
         return 0;

@@ -70,19 +70,17 @@ if [ -z "$kvm_problem" ]; then
 fi
 [ -z "$kvm_problem" ] || echo "NESTED INFO KVM is not usable: $kvm_problem"
 
-# run_scenario FILE: runs one scenario with its own rundir, logdir and time limit.
-run_scenario() {
+# attempt FILE: runs one scenario once, with its own rundir, logdir and time
+# limit; sets name, rc, ms and reason, and shows its output.
+attempt() {
     file=$1
     name=$(basename "$file" .sh)
     name=${name#[0-9][0-9]-}
     limit=$(sed -n 's/^# timeout: *\([0-9][0-9]*\).*/\1/p' "$file" | head -n 1)
     limit=${limit:-240}
     dir=/tmp/scenario/$name
+    rm -rf "$dir"
     mkdir -p "$dir/run" "$dir/log"
-    if [ -n "$kvm_problem" ]; then
-        echo "NESTED FAIL $name: $kvm_problem"
-        return
-    fi
     echo "--- scenario $name (limit ${limit}s)"
     start=$(uptime_ms)
     (
@@ -100,6 +98,34 @@ run_scenario() {
         kill "$(cat "$dir/run/lamina-hv.pid")" 2>/dev/null
     fi
     reason=$(cat "$dir/reason" 2>/dev/null)
+    if [ "$rc" != 0 ] && [ "$rc" != 77 ]; then
+        for f in "$dir"/log/*; do
+            [ -f "$f" ] || continue
+            echo "--- $name: last lines of ${f#"$dir"/}"
+            tail -n 40 "$f"
+        done
+    fi
+}
+
+# run_scenario FILE: runs a scenario and reports it. A guest that triple-faults
+# now and then (seen for a Linux guest early in boot, once in about 60 boots,
+# only in this emulated test host) gets the scenario one more run; the NOTE
+# keeps the first failure in the summary, and a second failure stands.
+run_scenario() {
+    if [ -n "$kvm_problem" ]; then
+        name=$(basename "$1" .sh)
+        echo "NESTED FAIL ${name#[0-9][0-9]-}: $kvm_problem"
+        return
+    fi
+    attempt "$1"
+    if [ "$rc" != 0 ] && [ "$rc" != 77 ] &&
+       crash=$(grep -m 1 'crashed: triple fault' "$dir/log/lamina-hv.log" 2>/dev/null); then
+        first=${reason:-exit status $rc}
+        attempt "$1"
+        [ "$rc" = 0 ] &&
+            echo "NESTED NOTE $name: passed on a second run; the first failed: $first" \
+                 "(lamina-hv: ${crash#*: })"
+    fi
     case $rc in
     0)
         echo "NESTED PASS $name (${ms} ms)"
@@ -115,13 +141,6 @@ run_scenario() {
         echo "NESTED FAIL $name: $reason"
         ;;
     esac
-    if [ "$rc" != 0 ] && [ "$rc" != 77 ]; then
-        for f in "$dir"/log/*; do
-            [ -f "$f" ] || continue
-            echo "--- $name: last lines of ${f#"$dir"/}"
-            tail -n 40 "$f"
-        done
-    fi
 }
 
 # nested.only=NAME[,NAME...]: just those (a second test host after the first died).
