@@ -5,7 +5,9 @@
 noinst_LTLIBRARIES += dom0-tools/backend/libbackend.la
 dom0_tools_backend_libbackend_la_SOURCES = \
 	dom0-tools/backend/backend.h \
-	dom0-tools/backend/supervisor.c
+	dom0-tools/backend/supervisor.c \
+	dom0-tools/backend/xen-queue.c \
+	dom0-tools/backend/xen-queue.h
 dom0_tools_backend_libbackend_la_CPPFLAGS = $(AM_CPPFLAGS) $(XENCTRL_CPPFLAGS) $(XENSTORE_CPPFLAGS)
 
 # The backend half of the xenbus handshake, in the backends' engine libraries
