@@ -26,7 +26,8 @@ tests_blkback_test_blkback_hostile_CPPFLAGS = $(BLKBACK_TEST_CPPFLAGS)
 tests_blkback_test_blkback_hostile_LDADD = $(BLKBACK_TEST_LIBS)
 
 # The xenbus tests run the lamina-xenstored built here (in --fake-domains mode).
-tests_blkback_test_blkback_vbd_SOURCES = tests/blkback/test_blkback_vbd.c $(BLKBACK_TEST_FAKE)
+tests_blkback_test_blkback_vbd_SOURCES = tests/blkback/test_blkback_vbd.c $(BLKBACK_TEST_FAKE) \
+	tests/backend/xs-fixture.c tests/backend/xs-fixture.h
 tests_blkback_test_blkback_vbd_CPPFLAGS = $(BLKBACK_TEST_CPPFLAGS) \
 	-DBLKBACK_XENSTORED='"$(abs_top_builddir)/dom0-tools/xenstored/lamina-xenstored"'
 tests_blkback_test_blkback_vbd_LDADD = $(BLKBACK_TEST_LIBS)

@@ -16,6 +16,7 @@
 #include <xenstore.h>
 
 #include "fake.h"
+#include "xs-fixture.h"
 #include "vbd.h"
 
 #ifndef BLKBACK_XENSTORED
@@ -30,85 +31,6 @@
 
 #define DOMID 7u
 #define SECTORS 8192u
-
-static char dir[64];
-static pid_t xenstored = -1;
-static struct xs_handle *ts;        /* the test: toolstack and frontend */
-
-static void start_xenstored(void)
-{
-    char sock[128];
-
-    snprintf(dir, sizeof(dir), "/tmp/blkback-vbd-XXXXXX");
-    ck_assert_ptr_nonnull(mkdtemp(dir));
-    snprintf(sock, sizeof(sock), "%s/socket", dir);
-    setenv("XENSTORED_PATH", sock, 1);
-    setenv("LAMINA_RUNDIR", dir, 1);
-    xenstored = fork();
-    ck_assert_int_ge(xenstored, 0);
-    if (xenstored == 0) {
-        char log[128];
-
-        snprintf(log, sizeof(log), "%s/xenstored.log", dir);
-        execl(BLKBACK_XENSTORED, BLKBACK_XENSTORED, "-F", "-s", sock, "-l", log,
-              "--fake-domains", (char *)NULL);
-        _exit(127);
-    }
-    for (int i = 0; i < 500 && !(ts = xs_open(0)); i++)
-        usleep(10000);
-    ck_assert_msg(ts != NULL, "lamina-xenstored (%s) did not come up", BLKBACK_XENSTORED);
-}
-
-static void stop_xenstored(void)
-{
-    char cmd[128];
-
-    if (ts)
-        xs_close(ts);
-    ts = NULL;
-    if (xenstored > 0) {
-        kill(xenstored, SIGTERM);
-        waitpid(xenstored, NULL, 0);
-    }
-    xenstored = -1;
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-    if (system(cmd) != 0)
-        fprintf(stderr, "cannot remove %s\n", dir);
-}
-
-static void xsw(const char *path, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void xsw(const char *path, const char *fmt, ...)
-{
-    char val[256];
-    va_list ap;
-
-    va_start(ap, fmt);
-    vsnprintf(val, sizeof(val), fmt, ap);
-    va_end(ap);
-    ck_assert_msg(xs_write(ts, XBT_NULL, path, val, (unsigned int)strlen(val)), "write %s", path);
-}
-
-/* The value of path, "" when missing; static buffer. */
-static const char *xsr(const char *path)
-{
-    static char buf[256];
-    char *v = xs_read(ts, XBT_NULL, path, NULL);
-
-    snprintf(buf, sizeof(buf), "%s", v ? v : "");
-    free(v);
-    return buf;
-}
-
-static bool wait_for(const char *path, const char *want)
-{
-    for (int i = 0; i < 500; i++) {
-        if (!strcmp(xsr(path), want))
-            return true;
-        usleep(10000);
-    }
-    return false;
-}
 
 #define BE "/local/domain/0/backend/vbd/7/"
 #define FE "/local/domain/7/device/vbd/"
@@ -523,12 +445,17 @@ START_TEST(test_restart_resumes)
 }
 END_TEST
 
+static void start_xenstored(void)
+{
+    xs_fixture_start(BLKBACK_XENSTORED, "blkback-vbd");
+}
+
 static Suite *vbd_suite(void)
 {
     Suite *s = suite_create("blkback-vbd");
     TCase *tc = tcase_create("xenbus");
 
-    tcase_add_checked_fixture(tc, start_xenstored, stop_xenstored);
+    tcase_add_checked_fixture(tc, start_xenstored, xs_fixture_stop);
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, test_handshake_io_and_close);
     tcase_add_loop_test(tc, test_refused_frontends, 0, sizeof(refusals) / sizeof(refusals[0]));

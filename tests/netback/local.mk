@@ -27,7 +27,8 @@ tests_netback_test_netback_hostile_CPPFLAGS = $(NETBACK_TEST_CPPFLAGS)
 tests_netback_test_netback_hostile_LDADD = $(NETBACK_TEST_LIBS)
 
 # The xenbus tests run the lamina-xenstored built here (in --fake-domains mode).
-tests_netback_test_netback_vif_SOURCES = tests/netback/test_netback_vif.c $(NETBACK_TEST_FAKE)
+tests_netback_test_netback_vif_SOURCES = tests/netback/test_netback_vif.c $(NETBACK_TEST_FAKE) \
+	tests/backend/xs-fixture.c tests/backend/xs-fixture.h
 tests_netback_test_netback_vif_CPPFLAGS = $(NETBACK_TEST_CPPFLAGS) \
 	-DNETBACK_XENSTORED='"$(abs_top_builddir)/dom0-tools/xenstored/lamina-xenstored"'
 tests_netback_test_netback_vif_LDADD = $(NETBACK_TEST_LIBS)

@@ -16,6 +16,7 @@
 #include <xenstore.h>
 
 #include "fake.h"
+#include "xs-fixture.h"
 #include "mac.h"
 #include "vif.h"
 
@@ -33,87 +34,9 @@
 #define DOMID 7u
 #define WAIT 5000
 
-static char dir[64];
-static pid_t xenstored = -1;
-static struct xs_handle *ts;
-
 static const uint8_t mac_a[6] = { 0x00, 0x16, 0x3e, 0x00, 0x00, 0x0a };
 static const uint8_t mac_b[6] = { 0x00, 0x16, 0x3e, 0x00, 0x00, 0x0b };
 static uint8_t frame[70000], got[70000];
-
-static void start_xenstored(void)
-{
-    char sock[128];
-
-    snprintf(dir, sizeof(dir), "/tmp/netback-vif-XXXXXX");
-    ck_assert_ptr_nonnull(mkdtemp(dir));
-    snprintf(sock, sizeof(sock), "%s/socket", dir);
-    setenv("XENSTORED_PATH", sock, 1);
-    setenv("LAMINA_RUNDIR", dir, 1);
-    xenstored = fork();
-    ck_assert_int_ge(xenstored, 0);
-    if (xenstored == 0) {
-        char log[128];
-
-        snprintf(log, sizeof(log), "%s/xenstored.log", dir);
-        execl(NETBACK_XENSTORED, NETBACK_XENSTORED, "-F", "-s", sock, "-l", log,
-              "--fake-domains", (char *)NULL);
-        _exit(127);
-    }
-    for (int i = 0; i < 500 && !(ts = xs_open(0)); i++)
-        usleep(10000);
-    ck_assert_msg(ts != NULL, "lamina-xenstored (%s) did not come up", NETBACK_XENSTORED);
-}
-
-static void stop_xenstored(void)
-{
-    char cmd[128];
-
-    if (ts)
-        xs_close(ts);
-    ts = NULL;
-    if (xenstored > 0) {
-        kill(xenstored, SIGTERM);
-        waitpid(xenstored, NULL, 0);
-    }
-    xenstored = -1;
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-    if (system(cmd) != 0)
-        fprintf(stderr, "cannot remove %s\n", dir);
-}
-
-static void xsw(const char *path, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void xsw(const char *path, const char *fmt, ...)
-{
-    char val[256];
-    va_list ap;
-
-    va_start(ap, fmt);
-    vsnprintf(val, sizeof(val), fmt, ap);
-    va_end(ap);
-    ck_assert_msg(xs_write(ts, XBT_NULL, path, val, (unsigned int)strlen(val)), "write %s", path);
-}
-
-static const char *xsr(const char *path)
-{
-    static char buf[256];
-    char *v = xs_read(ts, XBT_NULL, path, NULL);
-
-    snprintf(buf, sizeof(buf), "%s", v ? v : "");
-    free(v);
-    return buf;
-}
-
-static bool wait_for(const char *path, const char *want)
-{
-    for (int i = 0; i < 500; i++) {
-        if (!strcmp(xsr(path), want))
-            return true;
-        usleep(10000);
-    }
-    return false;
-}
 
 static char be[96], fe[96];
 
@@ -623,12 +546,17 @@ START_TEST(test_removed_before_connecting)
 }
 END_TEST
 
+static void start_xenstored(void)
+{
+    xs_fixture_start(NETBACK_XENSTORED, "netback-vif");
+}
+
 static Suite *vif_suite(void)
 {
     Suite *s = suite_create("netback-vif");
     TCase *tc = tcase_create("xenbus");
 
-    tcase_add_checked_fixture(tc, start_xenstored, stop_xenstored);
+    tcase_add_checked_fixture(tc, start_xenstored, xs_fixture_stop);
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, test_handshake_traffic_close);
     tcase_add_loop_test(tc, test_refused_frontends, 0, sizeof(refusals) / sizeof(refusals[0]));
