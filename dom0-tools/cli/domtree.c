@@ -180,7 +180,7 @@ int cli_domtree_create(const struct domcfg *dc, uint32_t domid, const struct lam
         tr.failed = false;
         tr.t = xs_transaction_start(xs);
         if (tr.t == XBT_NULL) {
-            note_failure(&tr, "(starting a transaction)");
+            note_failure(&tr, "starting a transaction");
             break;
         }
         write_tree(&tr, dc, domid, bi);
@@ -194,15 +194,15 @@ int cli_domtree_create(const struct domcfg *dc, uint32_t domid, const struct lam
         if (xs_transaction_end(xs, tr.t, false))
             break;
         if (errno != EAGAIN || ++tries == TREE_RETRIES) {
-            note_failure(&tr, "(committing the transaction)");
+            note_failure(&tr, "committing the transaction");
             break;
         }
     }
     if (!tr.failed && !xs_introduce_domain(xs, domid, bi->store_pfn, bi->store_port))
-        note_failure(&tr, "(introducing the domain)");
+        note_failure(&tr, "introducing the domain");
     if (tr.failed) {
-        cli_err("cannot set up domain %u in xenstore at %s: %s", domid, tr.path,
-                strerror(errno));
+        cli_err("cannot set up domain %u in xenstore (%s%s): %s", domid,
+                tr.path[0] == '/' ? "writing " : "", tr.path, strerror(errno));
         xs_close(xs);
         return -1;
     }

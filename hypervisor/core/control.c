@@ -476,6 +476,7 @@ static void op_domain_simple(struct ctl_conn *c, const struct lamina_ctl_msg *m)
         }
         break;
     default:
+        dlog(LOG_INFO, d, "destroy asked for by %s (pid %d)", c->client, (int)c->pid);
         rc = domain_destroy(d);
         break;
     }

@@ -495,17 +495,35 @@ static const char *reason_name(uint32_t reason)
     }
 }
 
-/* Main thread: tell the toolstack and apply the domain's on_* action. */
+/*
+ * Main thread: tell the toolstack and apply the domain's on_* action.
+ * Until this runs, getinfo does not show the shutdown either: whoever
+ * learns of it has had the SHUTDOWN event first (its action says whether a
+ * DESTROYED event that follows ends the domain for good or a restart).
+ */
 static void shutdown_work(void *arg)
 {
     struct domain *d = arg;
     uint32_t reason = d->shutdown_reason;
     uint8_t action = d->actions[action_index(reason)];
+    bool gone;
 
     if (reason == SHUTDOWN_suspend || reason == SHUTDOWN_soft_reset)
         action = LAMINA_ACTION_PRESERVE;    /* the toolstack decides what follows */
+    pthread_mutex_lock(&d->lock);
+    gone = d->dying;
+    d->shutdown_announced = !gone;
+    pthread_mutex_unlock(&d->lock);
+    if (gone) {
+        /* Destroyed meanwhile: its DESTROYED event said all there was to say. */
+        dlog(LOG_INFO, d, "'%s' shut down (%s) as it was destroyed", d->name,
+             reason_name(reason));
+        domain_put(d);
+        return;
+    }
     dlog(LOG_INFO, d, "'%s' shut down (%s)", d->name, reason_name(reason));
     events_domain(d->domid, LAMINA_DOMEV_SHUTDOWN, reason, action);
+    evtchn_send_global_virq(dom0, VIRQ_DOM_EXC);
     switch (action) {
     case LAMINA_ACTION_DESTROY:
         domain_destroy(d);
@@ -532,10 +550,14 @@ void domain_shutdown(struct domain *d, uint32_t reason)
     d->shutdown_reason = reason;
     kick_all(d, current_vcpu());
     pthread_mutex_unlock(&d->lock);
-    evtchn_send_global_virq(dom0, VIRQ_DOM_EXC);
     atomic_fetch_add(&d->refcnt, 1);
-    if (loop_defer(shutdown_work, d) < 0)
+    if (loop_defer(shutdown_work, d) < 0) {
+        pthread_mutex_lock(&d->lock);
+        d->shutdown_announced = true;   /* no event then, but getinfo must tell */
+        pthread_mutex_unlock(&d->lock);
+        evtchn_send_global_virq(dom0, VIRQ_DOM_EXC);
         domain_put(d);
+    }
 }
 
 void domain_crash(struct domain *d, const char *why)
@@ -566,7 +588,7 @@ uint32_t domain_flags(struct domain *d)
     pthread_mutex_lock(&d->lock);
     if (d->dying)
         f |= LAMINA_DOMINF_DYING;
-    if (d->shutdown) {
+    if (d->shutdown && d->shutdown_announced) {
         f |= LAMINA_DOMINF_SHUTDOWN |
              ((d->shutdown_reason & LAMINA_DOMINF_SHUTDOWN_MASK) << LAMINA_DOMINF_SHUTDOWN_SHIFT);
         if (d->shutdown_reason == SHUTDOWN_crash)

@@ -118,6 +118,7 @@ struct domain {
     bool built;
     bool paused;                    /* by control software */
     bool shutdown;
+    bool shutdown_announced;        /* its SHUTDOWN event went out: getinfo shows it */
     bool dying;
     uint32_t shutdown_reason;       /* SHUTDOWN_* when shutdown */
     uint8_t actions[4];             /* enum lamina_action: poweroff, reboot, crash, watchdog */
