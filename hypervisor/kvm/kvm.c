@@ -29,6 +29,21 @@ struct arch_domain {
     int vm_fd;
 };
 
+/*
+ * The last exits of a vCPU, kept for the report of a crash. On AMD, KVM
+ * re-initialises a vCPU that shut down (the VMCB is undefined after a
+ * SHUTDOWN intercept), so the registers at a triple fault are lost and
+ * these are all that is left of where the guest was.
+ */
+#define EXIT_HISTORY    16
+
+struct exit_record {
+    uint64_t ns;                /* hv_now_ns() at the exit */
+    uint64_t rip, rsp, cr3;
+    uint64_t detail;            /* hypercall number, port, MSR, MMIO address */
+    uint32_t reason;            /* KVM_EXIT_* */
+};
+
 struct arch_vcpu {
     int fd;
     struct kvm_run *run;
@@ -38,6 +53,8 @@ struct arch_vcpu {
     bool xen_hcall;             /* the exit being served is KVM_EXIT_XEN */
     struct vcpu_exit *pending_msr;
     char why[192];
+    struct exit_record history[EXIT_HISTORY];
+    uint64_t exits;             /* exits recorded so far */
 };
 
 static int kvm_fd = -1;
@@ -520,6 +537,77 @@ static const char *internal_error(unsigned int sub)
     }
 }
 
+static void record_exit(struct arch_vcpu *a)
+{
+    const struct kvm_run *run = a->run;
+    struct exit_record *r = &a->history[a->exits++ % EXIT_HISTORY];
+
+    r->ns = hv_now_ns();
+    r->reason = run->exit_reason;
+    r->rip = run->s.regs.regs.rip;
+    r->rsp = run->s.regs.regs.rsp;
+    r->cr3 = run->s.regs.sregs.cr3;
+    switch (run->exit_reason) {
+#ifdef KVM_CAP_XEN_HVM
+    case KVM_EXIT_XEN:
+        r->detail = run->xen.u.hcall.input;
+        break;
+#endif
+    case KVM_EXIT_IO:
+        r->detail = run->io.port;
+        break;
+    case KVM_EXIT_MMIO:
+        r->detail = run->mmio.phys_addr;
+        break;
+    case KVM_EXIT_X86_RDMSR:
+    case KVM_EXIT_X86_WRMSR:
+        r->detail = run->msr.index;
+        break;
+    default:
+        r->detail = 0;
+        break;
+    }
+}
+
+static const char *exit_name(uint32_t reason)
+{
+    switch (reason) {
+#ifdef KVM_CAP_XEN_HVM
+    case KVM_EXIT_XEN: return "xen-hypercall";
+#endif
+    case KVM_EXIT_IO: return "io";
+    case KVM_EXIT_MMIO: return "mmio";
+    case KVM_EXIT_X86_RDMSR: return "rdmsr";
+    case KVM_EXIT_X86_WRMSR: return "wrmsr";
+    case KVM_EXIT_INTR: return "signal";
+    case KVM_EXIT_SHUTDOWN: return "shutdown";
+    case KVM_EXIT_SYSTEM_EVENT: return "system-event";
+    case KVM_EXIT_INTERNAL_ERROR: return "internal-error";
+    case KVM_EXIT_FAIL_ENTRY: return "fail-entry";
+    default: return "other";
+    }
+}
+
+/* The recorded exits, oldest first, each as one line of the log. */
+static void log_exit_history(struct vcpu *v)
+{
+    struct arch_vcpu *a = v->arch;
+    uint64_t n = a->exits < EXIT_HISTORY ? a->exits : EXIT_HISTORY;
+    uint64_t last = a->history[(a->exits - 1) % EXIT_HISTORY].ns;
+
+    vlog(LOG_ERR, v, "its last %llu of %llu exits, oldest first (ms before the last):",
+         (unsigned long long)n, (unsigned long long)a->exits);
+    for (uint64_t i = a->exits - n; i < a->exits; i++) {
+        const struct exit_record *r = &a->history[i % EXIT_HISTORY];
+
+        vlog(LOG_ERR, v, "  -%llu.%03llu %s %#llx at rip %#llx rsp %#llx cr3 %#llx",
+             (unsigned long long)((last - r->ns) / 1000000),
+             (unsigned long long)((last - r->ns) / 1000 % 1000), exit_name(r->reason),
+             (unsigned long long)r->detail, (unsigned long long)r->rip,
+             (unsigned long long)r->rsp, (unsigned long long)r->cr3);
+    }
+}
+
 int arch_vcpu_run(struct vcpu *v, struct vcpu_exit *e)
 {
     struct arch_vcpu *a = v->arch;
@@ -555,6 +643,7 @@ again:
         e->u.failed.why = a->why;
         return 0;
     }
+    record_exit(a);
 
     a->xen_hcall = false;
     switch (run->exit_reason) {
@@ -636,11 +725,17 @@ again:
         const struct kvm_regs *gr = &run->s.regs.regs;
         const struct kvm_sregs *sr = &run->s.regs.sregs;
 
-        snprintf(a->why, sizeof(a->why), "triple fault at rip %#llx (rsp %#llx, cr0 %#llx, "
-                 "cr2 %#llx, cr3 %#llx, cr4 %#llx, efer %#llx)", (unsigned long long)gr->rip,
-                 (unsigned long long)gr->rsp, (unsigned long long)sr->cr0,
-                 (unsigned long long)sr->cr2, (unsigned long long)sr->cr3,
-                 (unsigned long long)sr->cr4, (unsigned long long)sr->efer);
+        if (gr->rip == 0xfff0 && sr->cr0 == 0x10 && sr->cs.selector == 0xf000)
+            snprintf(a->why, sizeof(a->why), "triple fault (KVM reset the vCPU, so its "
+                     "registers are lost; its last exits are in the log)");
+        else
+            snprintf(a->why, sizeof(a->why), "triple fault at rip %#llx (rsp %#llx, cr0 %#llx, "
+                     "cr2 %#llx, cr3 %#llx, cr4 %#llx, efer %#llx)",
+                     (unsigned long long)gr->rip, (unsigned long long)gr->rsp,
+                     (unsigned long long)sr->cr0, (unsigned long long)sr->cr2,
+                     (unsigned long long)sr->cr3, (unsigned long long)sr->cr4,
+                     (unsigned long long)sr->efer);
+        log_exit_history(v);
         break;
     }
     case KVM_EXIT_SYSTEM_EVENT:

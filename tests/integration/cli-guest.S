@@ -3,7 +3,8 @@
 
 /*
  * The first letter of the command line picks the ending: "reboot", "crash",
- * "spin" (print a dot now and then, forever) or anything else to power off.
+ * "triplefault" (an exception with an empty IDT), "spin" (print a dot now
+ * and then, forever) or anything else to power off.
  * It needs no hypercall page: the port-I/O exit its stubs use is taken
  * directly, and output goes to the debug console port.
  */
@@ -41,6 +42,8 @@ _start:
     je crash
     cmp $'s', %al
     je spin
+    cmp $'t', %al
+    je triplefault
 poweroff:
     xor %eax, %eax
     jmp shutdown
@@ -57,6 +60,11 @@ shutdown:
     out %eax, $HYPERCALL_PORT
 1:  hlt
     jmp 1b
+
+triplefault:
+    /* #UD cannot be delivered, nor the #GP that follows, nor the #DF. */
+    lidt empty_idt
+    ud2
 
 spin:
     mov $2000000, %ecx
@@ -81,6 +89,9 @@ hello:
     .asciz "hello from cli-guest\r\n"
     .align 4
 reason:
+    .long 0
+empty_idt:
+    .word 0
     .long 0
     .align 16
     .space 256

@@ -86,6 +86,19 @@ run 1 "create -c (crash)" "$lamina" create -c "$tmp/t.cfg" 'name="cli-c"' 'cmdli
 expect "create -c (crash)" "lamina: domain 'cli-c' (id "
 expect "create -c (crash)" ") crashed"
 
+# A triple fault: the domain crashes, and lamina-hv's log says where the
+# guest was (its registers, or its last exits where KVM has reset them).
+run 1 "create -c (triple fault)" "$lamina" create -c "$tmp/t.cfg" 'name="cli-tf"' \
+    'cmdline="triplefault"'
+expect "create -c (triple fault)" "lamina: domain 'cli-tf' (id "
+expect "create -c (triple fault)" ") crashed"
+hvlog=$(cat "$LAMINA_LOGDIR/lamina-hv.log" 2>/dev/null)
+case $hvlog in *"crashed: triple fault"*) ;; *) fail "lamina-hv.log reports no triple fault" ;; esac
+case $hvlog in
+*"exits, oldest first"*"  -0.000 shutdown "*) ;;
+*) fail "lamina-hv.log does not list the last exits before the triple fault" ;;
+esac
+
 run 0 "create (spin)" "$lamina" create -q "$tmp/t.cfg" 'name="cli-s"' 'cmdline="spin"'
 run 0 "list" "$lamina" list
 expect "list" "Domain-0 "
