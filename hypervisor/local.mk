@@ -46,3 +46,4 @@ hypervisor_libhv_la_LIBADD = pv-abi/lamina/libctlwire.la $(KERNEL_UNPACK_LIBS)
 sbin_PROGRAMS += hypervisor/lamina-hv
 hypervisor_lamina_hv_SOURCES = hypervisor/main.c
 hypervisor_lamina_hv_LDADD = hypervisor/libhv.la
+dist_man_MANS += docs/man/lamina-hv.8
