@@ -8,10 +8,16 @@
 
 # The host side: a bridge with an address; lamina-netback makes the guest's
 # TAP device (vif<domid>.0) one of its ports.
+# (A second run of the scenario finds the modules loaded and the bridge there.)
 for m in tun llc stp bridge; do
+    [ -d "/sys/module/$m" ] && continue
     out=$(insmod "/lib/modules/kvm/$m.ko" 2>&1) || fail "insmod $m.ko: $out"
 done
 [ -c /dev/net/tun ] || fail "no /dev/net/tun after loading tun.ko"
+if [ -d /sys/class/net/br-lamina ]; then
+    ip link set br-lamina down
+    brctl delbr br-lamina || fail "cannot remove the br-lamina of an earlier run"
+fi
 brctl addbr br-lamina || fail "brctl addbr br-lamina failed"
 ip addr add 10.77.0.1/24 dev br-lamina || fail "cannot give br-lamina an address"
 ip link set lo up
