@@ -57,7 +57,7 @@ struct hold {
 struct blk_req {
     struct blk_req *next;           /* free list */
     uint64_t id;
-    uint8_t operation;              /* as the frontend sent it: echoed */
+    uint8_t operation;              /* echoed: the frontend's, or an indirect one's indirect_op */
     uint8_t kind;
     uint8_t stage;
     bool flush_after;               /* BLKIF_OP_FLUSH_DISKCACHE */
@@ -510,6 +510,12 @@ static void start_indirect(struct blk_queue *q, struct blk_req *r, const blkif_r
 
     memcpy(&ind, req, sizeof(ind));
     STAT_INC(q, indirect);
+    /*
+     * An indirect request is answered with its indirect_op, as Linux's
+     * blkback does: Linux's blkfront checks the answer against it and
+     * takes the disk off-line on a mismatch.
+     */
+    r->operation = ind.indirect_op;
     n = ind.nr_segments;
     if (q->p.max_indirect_segments == 0) {
         finish(q, r, BLKIF_RSP_EOPNOTSUPP);

@@ -428,7 +428,7 @@ static int build_rw(struct gk_blk *dev, struct gk_blk_io *io, uint32_t id,
         r->sector_number = io->sector + io->issued;
         r->handle = dev->handle;
         r->indirect_grefs[0] = ind->ref;
-        s->op = BLKIF_OP_INDIRECT;
+        s->op = r->indirect_op;     /* what Linux's blkback answers with; see below */
         dev->stats.indirect++;
     } else {
         req->operation = write ? BLKIF_OP_WRITE : BLKIF_OP_READ;
@@ -587,8 +587,10 @@ static void harvest(struct gk_blk *dev, struct gk_blk_io **done)
             struct slot *s;
 
             RING_COPY_RESPONSE(&dev->ring, cons, &r);
+            /* An indirect request's answer says its indirect_op (Linux) or INDIRECT (older). */
             if (r.id >= RING_SIZE(&dev->ring) || !dev->slots[r.id].io ||
-                r.operation != dev->slots[r.id].op) {
+                (r.operation != dev->slots[r.id].op &&
+                 !(dev->slots[r.id].ind && r.operation == BLKIF_OP_INDIRECT))) {
                 dev->ring.rsp_cons = cons;
                 ring_broken(dev, "an answer for no request in flight", done);
                 return;
