@@ -12,7 +12,7 @@
 #   net     bring eth0 up as lamina.ip (e.g. 10.0.0.2/24), ping lamina.peer,
 #           fetch lamina.peer's /data with nc and serve /data back
 #   wait    wait for the toolstack: `lamina shutdown` (the kernel runs
-#           /sbin/poweroff), `lamina reboot` (SIGINT to init)
+#           /sbin/poweroff), `lamina reboot` (the kernel runs /sbin/reboot)
 # and then power off.
 
 /bin/busybox --install -s /bin
@@ -49,13 +49,18 @@ finish() {
 
 say "init started uptime_ms=$(uptime_ms) kernel=$(uname -r)"
 
-# The kernel's orderly poweroff (control/shutdown = poweroff) runs /sbin/poweroff;
-# a reboot request reaches init as SIGINT (ctrl-alt-del).
+# The kernel's orderly poweroff and reboot (control/shutdown = poweroff or
+# reboot) run /sbin/poweroff and /sbin/reboot: both tell init, which
+# unmounts the disk before it goes.
 cat > /sbin/poweroff <<'EOF'
 #!/bin/sh
 kill -USR2 1
 EOF
-chmod 755 /sbin/poweroff
+cat > /sbin/reboot <<'EOF'
+#!/bin/sh
+kill -INT 1
+EOF
+chmod 755 /sbin/poweroff /sbin/reboot
 trap 'finish "powering off"' USR2
 trap 'finish rebooting' INT
 
