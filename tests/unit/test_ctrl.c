@@ -208,11 +208,18 @@ static void fake_hello(int conn)
 static void fake_answer(int conn, uint16_t op, int32_t status, const void *payload, size_t len)
 {
     struct lamina_ctl_msg m;
+    struct lamina_ctl_hdr h;
 
     if (!fake_expect(conn, op, &m))
         return;
-    fake_reply(conn, &m.hdr, status, payload, len);
+    /*
+     * The descriptors the request carried are closed before the reply: this
+     * server is a thread of the test's own process, which counts its
+     * descriptors as soon as the reply is in.
+     */
+    h = m.hdr;
     lamina_ctl_msg_release(&m);
+    fake_reply(conn, &h, status, payload, len);
 }
 
 /* Block until the client closes the connection. */
