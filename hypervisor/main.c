@@ -22,6 +22,7 @@
 #include "core/loop.h"
 
 static char pid_path[PATH_MAX];
+static char log_path_buf[PATH_MAX];     /* the log file, reopened on SIGHUP */
 
 static void usage(FILE *f)
 {
@@ -37,6 +38,7 @@ static void usage(FILE *f)
             "\n"
             "Without -F, lamina-hv detaches and its first process exits 0 once the\n"
             "control socket accepts connections, or 1 with a message if start-up failed.\n"
+            "SIGTERM and SIGINT destroy every domain and stop it; SIGHUP reopens the log.\n"
             "Environment: LAMINA_RUNDIR (socket, pid file; default %s),\n"
             "             LAMINA_LOGDIR (logs; default %s).\n",
             LAMINA_RUNDIR, LAMINA_LOGDIR);
@@ -46,10 +48,16 @@ static void on_signal(int fd, uint32_t events, void *arg)
 {
     struct signalfd_siginfo si;
 
-    if (read(fd, &si, sizeof(si)) == sizeof(si)) {
-        log_info("signal %u: shutting down", si.ssi_signo);
-        loop_stop();
+    if (read(fd, &si, sizeof(si)) != sizeof(si))
+        return;
+    if (si.ssi_signo == SIGHUP) {
+        /* For log rotation, as with lamina-xenstored. */
+        if (log_path_buf[0] && log_open(log_path_buf) == 0)
+            log_info("log reopened on SIGHUP");
+        return;
     }
+    log_info("signal %u: shutting down", si.ssi_signo);
+    loop_stop();
 }
 
 static int setup_signals(void)
@@ -105,6 +113,8 @@ static int start(const char *log_path, bool foreground, bool verbose)
         fprintf(stderr, "lamina-hv: cannot open log %s: %s\n", log_path, strerror(-rc));
         return rc;
     }
+    if (log_path)
+        snprintf(log_path_buf, sizeof(log_path_buf), "%s", log_path);
     raise_fd_limit();
     log_info("lamina-hv %s starting (pid %d)", PACKAGE_VERSION, (int)getpid());
     if ((rc = loops_init()) < 0 || (rc = setup_signals()) < 0 || (rc = domain_table_init()) < 0) {

@@ -103,6 +103,18 @@ run 0 "create (spin)" "$lamina" create -q "$tmp/t.cfg" 'name="cli-s"' 'cmdline="
 run 0 "list" "$lamina" list
 expect "list" "Domain-0 "
 expect "list" "cli-s "
+# SIGHUP reopens lamina-hv's log (log rotation); the domains run on.
+mv "$LAMINA_LOGDIR/lamina-hv.log" "$LAMINA_LOGDIR/lamina-hv.log.1"
+kill -HUP "$(cat "$LAMINA_RUNDIR/lamina-hv.pid")"
+n=0
+while [ ! -s "$LAMINA_LOGDIR/lamina-hv.log" ] && [ $n -lt 100 ]; do
+    sleep 0.1
+    n=$((n + 1))
+done
+grep -q "log reopened on SIGHUP" "$LAMINA_LOGDIR/lamina-hv.log" 2>/dev/null ||
+    fail "lamina-hv did not reopen its log on SIGHUP"
+run 0 "list after SIGHUP" "$lamina" list cli-s
+expect "list after SIGHUP" "cli-s "
 run 1 "create a duplicate" "$lamina" create -q "$tmp/t.cfg" 'name="cli-s"'
 expect "create a duplicate" "a domain named 'cli-s' already exists"
 run 0 "pause" "$lamina" pause cli-s
