@@ -31,6 +31,7 @@ void gk_set_gs_base(struct gk_cpu *cpu);                /* arch */
 
 /* Interrupts (arch/x86_64/irq.c): the local APIC and IDT gates. */
 void gk_lapic_enable(void);
+void gk_lapic_disable(void);
 void gk_lapic_eoi(void);
 void gk_idt_set_gate(unsigned int vector, void (*entry)(void));
 /* Entry stubs (trap_stubs.S) and the secondary vCPUs' entry (entry.S). */

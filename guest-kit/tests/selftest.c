@@ -12,6 +12,8 @@
 
 #include <guest-kit/guest-kit.h>
 
+#include "../internal.h"        /* gk_lapic_disable(), for the lost upcall */
+
 const char gk_program_name[] = "selftest";
 
 static int failures, checks;
@@ -215,6 +217,42 @@ static void test_time_and_domain(void)
     CHECK(gk_shared_info() != NULL);
 }
 
+static void count_event(evtchn_port_t port, void *arg)
+{
+    (void)port;
+    (*(volatile int *)arg)++;
+}
+
+/*
+ * An upcall lost on its way (sent while the local APIC was software-
+ * disabled, which makes KVM drop it) is raised again by the hypervisor:
+ * the event arrives while the vCPU only halts, no timer armed.
+ */
+static void test_lost_upcall(void)
+{
+    static volatile int got;
+    int port = gk_evtchn_bind_ipi(0, count_event, (void *)&got);
+    uint64_t t0, waited;
+    unsigned long flags;
+
+    CHECK(port > 0);
+    if (port <= 0)
+        return;
+    flags = gk_irq_save();
+    gk_lapic_disable();
+    CHECK(gk_evtchn_send((evtchn_port_t)port) == 0);
+    gk_lapic_enable();
+    t0 = gk_monotonic_ns();
+    while (!got && gk_monotonic_ns() - t0 < 3 * GK_NSEC_PER_SEC)
+        __asm__ volatile("sti\n\thlt\n\tcli" : : : "memory");
+    waited = gk_monotonic_ns() - t0;
+    gk_irq_restore(flags);
+    CHECK(got == 1);
+    printf("selftest: an event sent to a disabled local APIC arrived after %llu ms\n",
+           (unsigned long long)(waited / 1000000));
+    CHECK(gk_evtchn_close((evtchn_port_t)port) == 0);
+}
+
 int main(int argc, char **argv)
 {
     test_string();
@@ -223,6 +261,7 @@ int main(int argc, char **argv)
     test_heap();
     test_argv(argc, argv);
     test_time_and_domain();
+    test_lost_upcall();
     assert(checks > 0);
     if (failures) {
         printf("selftest: %d of %d checks FAILED\n", failures, checks);

@@ -137,6 +137,8 @@ static void mark_events_pending(struct vcpu *v)
     if (v->upcall_vector) {
         int rc = arch_vcpu_inject_vector(v, v->upcall_vector);
 
+        atomic_fetch_add(&v->upcall_raises, 1);
+
         if (rc <= 0 && log_get_level() >= LOG_DEBUG)
             vlog(LOG_DEBUG, v, "upcall vector %#x not accepted (%d)%s", v->upcall_vector, rc,
                  was ? ", flag was set" : "");
@@ -154,6 +156,8 @@ static void mark_events_pending(struct vcpu *v)
 void vcpu_set_upcall_vector(struct vcpu *v, uint8_t vector)
 {
     __atomic_store_n(&v->upcall_vector, vector, __ATOMIC_SEQ_CST);
+    timer_set(&v->upcall_watch, vector ? hv_now_ns() + UPCALL_WATCH_NS : 0,
+              vector ? UPCALL_WATCH_NS : 0);
     if (vector && v->vcpu_info &&
         __atomic_load_n(&v->vcpu_info->evtchn_upcall_pending, __ATOMIC_SEQ_CST)) {
         int rc = arch_vcpu_inject_vector(v, vector);
@@ -161,6 +165,35 @@ void vcpu_set_upcall_vector(struct vcpu *v, uint8_t vector)
         if (log_get_level() >= LOG_DEBUG)
             vlog(LOG_DEBUG, v, "upcall vector %#x: pending events injected (%d)", vector, rc);
     }
+}
+
+/*
+ * Event thread, every UPCALL_WATCH_NS while the vCPU has an upcall vector:
+ * an upcall announced (the flag set, the vector sent) that the guest has
+ * not taken for a whole period, with no new one sent meanwhile, is raised
+ * again. An interrupt can be lost on its way (KVM drops one sent while the
+ * guest's local APIC is software-disabled); a guest that never sees its
+ * timer or xenstore event waits forever. Xen's callback vector is level-
+ * triggered on the flag for the same reason. Costs the guest one extra
+ * upcall, in which it finds what was pending.
+ */
+void evtchn_upcall_watch(struct vcpu *v)
+{
+    unsigned int raises = atomic_load(&v->upcall_raises);
+    uint8_t vector = __atomic_load_n(&v->upcall_vector, __ATOMIC_SEQ_CST);
+
+    if (vector && v->vcpu_info && raises == v->upcall_raises_seen &&
+        __atomic_load_n(&v->vcpu_info->evtchn_upcall_pending, __ATOMIC_SEQ_CST)) {
+        int rc = arch_vcpu_inject_vector(v, vector);
+
+        raises = atomic_fetch_add(&v->upcall_raises, 1) + 1;
+        if (log_get_level() >= LOG_DEBUG)
+            vlog(LOG_DEBUG, v, "upcall not taken for %llu ms: vector %#x raised again (%d)",
+                 (unsigned long long)(UPCALL_WATCH_NS / 1000000), vector, rc);
+        if (atomic_load(&v->blocked))
+            vcpu_wake(v);
+    }
+    v->upcall_raises_seen = raises;
 }
 
 static void wake_pollers(struct domain *d)

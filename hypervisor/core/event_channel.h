@@ -75,6 +75,10 @@ long do_event_channel_op(struct vcpu *v, const uint64_t a[6]);
 
 /* Raise a virtual IRQ on a vCPU (per-vCPU VIRQs) or on its domain (global). */
 void evtchn_send_virq(struct vcpu *v, uint32_t virq);
+
+/* How often an upcall the guest has not taken is looked at (and raised again). */
+#define UPCALL_WATCH_NS     100000000ull
+void evtchn_upcall_watch(struct vcpu *v);
 /* Set a vCPU's upcall vector (0: none), delivering what is already pending. */
 void vcpu_set_upcall_vector(struct vcpu *v, uint8_t vector);
 void evtchn_send_global_virq(struct domain *d, uint32_t virq);

@@ -101,6 +101,9 @@ struct vcpu {
 
     struct hv_timer singleshot;     /* set_timer_op, VCPUOP_set_singleshot_timer */
     struct hv_timer periodic;       /* VCPUOP_set_periodic_timer */
+    struct hv_timer upcall_watch;   /* raises again an upcall the guest has not taken */
+    atomic_uint upcall_raises;      /* upcall vectors sent */
+    unsigned int upcall_raises_seen;    /* ... at the watch's last look (event thread) */
     uint64_t periodic_ns;
     clockid_t cpu_clock;
     uint64_t hypercalls;

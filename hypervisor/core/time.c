@@ -118,12 +118,19 @@ static void periodic_expired(void *arg)
     evtchn_send_virq(v, VIRQ_TIMER);
 }
 
+static void upcall_watch_expired(void *arg)
+{
+    evtchn_upcall_watch(arg);
+}
+
 int vcpu_timers_init(struct vcpu *v)
 {
     int rc = timer_init(&v->singleshot, singleshot_expired, v);
 
     if (!rc)
         rc = timer_init(&v->periodic, periodic_expired, v);
+    if (!rc)
+        rc = timer_init(&v->upcall_watch, upcall_watch_expired, v);
     return rc;
 }
 
@@ -131,6 +138,7 @@ void vcpu_timers_fini(struct vcpu *v)
 {
     timer_fini(&v->singleshot);
     timer_fini(&v->periodic);
+    timer_fini(&v->upcall_watch);
 }
 
 int vcpu_set_singleshot(struct vcpu *v, uint64_t t)
