@@ -22,7 +22,6 @@
 #include "core/loop.h"
 
 static char pid_path[PATH_MAX];
-static char log_path_buf[PATH_MAX];     /* the log file, reopened on SIGHUP */
 
 static void usage(FILE *f)
 {
@@ -52,7 +51,7 @@ static void on_signal(int fd, uint32_t events, void *arg)
         return;
     if (si.ssi_signo == SIGHUP) {
         /* For log rotation, as with lamina-xenstored. */
-        if (log_path_buf[0] && log_open(log_path_buf) == 0)
+        if (log_reopen() == 0)
             log_info("log reopened on SIGHUP");
         return;
     }
@@ -113,8 +112,6 @@ static int start(const char *log_path, bool foreground, bool verbose)
         fprintf(stderr, "lamina-hv: cannot open log %s: %s\n", log_path, strerror(-rc));
         return rc;
     }
-    if (log_path)
-        snprintf(log_path_buf, sizeof(log_path_buf), "%s", log_path);
     raise_fd_limit();
     log_info("lamina-hv %s starting (pid %d)", PACKAGE_VERSION, (int)getpid());
     if ((rc = loops_init()) < 0 || (rc = setup_signals()) < 0 || (rc = domain_table_init()) < 0) {

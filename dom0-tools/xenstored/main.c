@@ -208,8 +208,6 @@ static int load_quotas(const struct options *o)
     return 0;
 }
 
-static char log_path_buf[PATH_MAX];
-
 static void on_signal(int fd, uint32_t events, void *arg)
 {
     struct signalfd_siginfo si;
@@ -217,7 +215,7 @@ static void on_signal(int fd, uint32_t events, void *arg)
     if (read(fd, &si, sizeof(si)) != sizeof(si))
         return;
     if (si.ssi_signo == SIGHUP) {
-        if (log_path_buf[0] && log_open(log_path_buf) == 0)
+        if (log_reopen() == 0)
             log_info("log reopened on SIGHUP");
         return;
     }
@@ -280,16 +278,15 @@ static int start(struct options *o)
     const char *sock = o->socket_path ? o->socket_path : xs_daemon_socket();
     const char *log_path = o->log_path;
     const char *logdir = getenv("LAMINA_LOGDIR");
+    char default_log[PATH_MAX];
     int rc;
 
     if (!log_path && !o->foreground) {
         if (!logdir || !*logdir)
             logdir = LAMINA_LOGDIR;
         mkdir(logdir, 0750);
-        snprintf(log_path_buf, sizeof(log_path_buf), "%s/xenstored.log", logdir);
-        log_path = log_path_buf;
-    } else if (log_path) {
-        snprintf(log_path_buf, sizeof(log_path_buf), "%s", log_path);
+        snprintf(default_log, sizeof(default_log), "%s/xenstored.log", logdir);
+        log_path = default_log;
     }
     if (log_path && (rc = log_open(log_path)) < 0) {
         fprintf(stderr, "lamina-xenstored: cannot open log %s: %s\n", log_path, strerror(-rc));

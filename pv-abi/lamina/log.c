@@ -3,7 +3,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <limits.h>
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -15,6 +17,7 @@
  * its workers) never interleave within a line.
  */
 static int log_fd = -1;
+static char log_path[PATH_MAX];     /* the file log_fd appends to; "" for stderr */
 static enum log_level log_level = LOG_INFO;
 
 int log_open(const char *path)
@@ -22,6 +25,8 @@ int log_open(const char *path)
     int fd = -1;
 
     if (path) {
+        if (strlen(path) >= sizeof(log_path))
+            return -ENAMETOOLONG;
         fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
         if (fd < 0)
             return -errno;
@@ -29,7 +34,14 @@ int log_open(const char *path)
     if (log_fd >= 0)
         close(log_fd);
     log_fd = fd;
+    if (path != log_path)
+        snprintf(log_path, sizeof(log_path), "%s", path ? path : "");
     return 0;
+}
+
+int log_reopen(void)
+{
+    return log_path[0] ? log_open(log_path) : 0;
 }
 
 void log_set_level(enum log_level level)

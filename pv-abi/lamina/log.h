@@ -9,6 +9,8 @@ enum log_level { LOG_ERR, LOG_WARN, LOG_INFO, LOG_DEBUG };
 
 /* Append to the file at path (line-buffered); NULL sends the log back to stderr. */
 int log_open(const char *path);
+/* Open the current log file again (after log rotation); 0 when logging to stderr. */
+int log_reopen(void);
 void log_set_level(enum log_level level);
 enum log_level log_get_level(void);
 void log_msg(enum log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -276,6 +276,17 @@ grep -q "domain 11) closed: too many watch events" "$work/log" ||
     fail "the guest that never reads its events was not dropped"
 check "still serving" "Domain-0" "$(xenstore-read /local/domain/0/name)"
 
+# SIGHUP reopens the log (log rotation): a new file, the daemon serving on.
+mv "$work/log" "$work/log.1"
+kill -HUP "$(cat "$work/pid")"
+i=0
+while ! grep -q "log reopened on SIGHUP" "$work/log" 2>/dev/null && [ $i -lt 50 ]; do
+    sleep 0.1
+    i=$((i + 1))
+done
+grep -q "log reopened on SIGHUP" "$work/log" 2>/dev/null || fail "no new log after SIGHUP"
+check "serving after SIGHUP" "Domain-0" "$(xenstore-read /local/domain/0/name)"
+
 kill "$(cat "$work/pid")"
 i=0
 while [ -e "$work/pid" ] && [ $i -lt 50 ]; do
@@ -283,6 +294,7 @@ while [ -e "$work/pid" ] && [ $i -lt 50 ]; do
     i=$((i + 1))
 done
 [ -e "$work/pid" ] && fail "lamina-xenstored did not stop on SIGTERM"
-grep -q "runtime error\|AddressSanitizer" "$work/log" && fail "sanitizer report in the log"
+grep -q "runtime error\|AddressSanitizer" "$work/log" "$work/log.1" &&
+    fail "sanitizer report in the log"
 echo "xenstore-utils.sh: all checks passed"
 exit 0
