@@ -81,6 +81,37 @@ bool evil_put(struct evil_peer *p, xs_transaction_t t, const char *dir, const ch
     return xs_write(p->xs, t, path, val, (unsigned int)strlen(val));
 }
 
+bool evil_device_begin(struct evil_peer *p, const char *be_kind, const char *fe_kind,
+                       uint32_t devid, xs_transaction_t *t)
+{
+    struct xs_permissions be_perms[2] = { { 0, XS_PERM_NONE }, { p->domid, XS_PERM_READ } };
+    struct xs_permissions fe_perms[2] = { { p->domid, XS_PERM_NONE }, { 0, XS_PERM_READ } };
+
+    snprintf(p->be, sizeof(p->be), "/local/domain/0/backend/%s/%u/%u", be_kind, p->domid, devid);
+    snprintf(p->fe, sizeof(p->fe), "/local/domain/%u/device/%s/%u", p->domid, fe_kind, devid);
+    *t = xs_transaction_start(p->xs);
+    return *t != XBT_NULL && xs_mkdir(p->xs, *t, p->be) &&
+           xs_set_permissions(p->xs, *t, p->be, be_perms, 2) &&
+           evil_put(p, *t, p->be, "frontend", "%s", p->fe) &&
+           evil_put(p, *t, p->be, "frontend-id", "%u", p->domid) &&
+           xs_mkdir(p->xs, *t, p->fe) && xs_set_permissions(p->xs, *t, p->fe, fe_perms, 2) &&
+           evil_put(p, *t, p->fe, "backend", "%s", p->be) &&
+           evil_put(p, *t, p->fe, "backend-id", "0");
+}
+
+bool evil_device_end(struct evil_peer *p, xs_transaction_t t, bool ok)
+{
+    if (t == XBT_NULL)
+        return false;
+    return xs_transaction_end(p->xs, t, !ok) && ok;
+}
+
+void evil_device_remove(struct evil_peer *p)
+{
+    xs_rm(p->xs, XBT_NULL, p->fe);
+    xs_rm(p->xs, XBT_NULL, p->be);
+}
+
 long evil_get(struct evil_peer *p, const char *dir, const char *key, long dflt)
 {
     char path[256], *v, *end;

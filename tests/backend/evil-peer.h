@@ -32,6 +32,19 @@ void evil_sleep_ms(long ms);
 /* Write <dir>/<key> (in t, or XBT_NULL). */
 bool evil_put(struct evil_peer *p, xs_transaction_t t, const char *dir, const char *key,
               const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/*
+ * Make a device's two directories as the toolstack would, in one
+ * transaction: /local/domain/0/backend/<be_kind>/<domid>/<devid> and
+ * /local/domain/<domid>/device/<fe_kind>/<devid> (in p->be and p->fe), each
+ * owned by its side and readable by the other, linked to each other. The
+ * caller adds its own keys in *t, then ends it with evil_device_end().
+ */
+bool evil_device_begin(struct evil_peer *p, const char *be_kind, const char *fe_kind,
+                       uint32_t devid, xs_transaction_t *t);
+/* Commit (ok) or abort the transaction; whether the device now exists. */
+bool evil_device_end(struct evil_peer *p, xs_transaction_t t, bool ok);
+/* Remove both directories. */
+void evil_device_remove(struct evil_peer *p);
 /* <dir>/<key> as a number; dflt when missing or not a number. */
 long evil_get(struct evil_peer *p, const char *dir, const char *key, long dflt);
 /*

@@ -58,33 +58,19 @@ struct ctx {
 
 static bool create_device(struct ctx *x, uint32_t devid)
 {
-    struct xs_permissions be_perms[2] = { { 0, XS_PERM_NONE }, { x->p.domid, XS_PERM_READ } };
-    struct xs_permissions fe_perms[2] = { { x->p.domid, XS_PERM_NONE }, { 0, XS_PERM_READ } };
-    xs_transaction_t t = xs_transaction_start(x->p.xs);
-    bool ok;
+    xs_transaction_t t;
+    bool ok = evil_device_begin(&x->p, "evil", "vbd", devid, &t) &&
+              evil_put(&x->p, t, x->p.be, "state", "1") &&
+              evil_put(&x->p, t, x->p.fe, "virtual-device", "%u", devid) &&
+              evil_put(&x->p, t, x->p.fe, "device-type", "disk") &&
+              evil_put(&x->p, t, x->p.fe, "state", "1");
 
-    snprintf(x->p.be, sizeof(x->p.be), "/local/domain/0/backend/evil/%u/%u", x->p.domid, devid);
-    snprintf(x->p.fe, sizeof(x->p.fe), "/local/domain/%u/device/vbd/%u", x->p.domid, devid);
-    ok = t != XBT_NULL && xs_mkdir(x->p.xs, t, x->p.be) &&
-         xs_set_permissions(x->p.xs, t, x->p.be, be_perms, 2) &&
-         evil_put(&x->p, t, x->p.be, "frontend", "%s", x->p.fe) &&
-         evil_put(&x->p, t, x->p.be, "frontend-id", "%u", x->p.domid) &&
-         evil_put(&x->p, t, x->p.be, "state", "1") &&
-         xs_mkdir(x->p.xs, t, x->p.fe) && xs_set_permissions(x->p.xs, t, x->p.fe, fe_perms, 2) &&
-         evil_put(&x->p, t, x->p.fe, "backend", "%s", x->p.be) &&
-         evil_put(&x->p, t, x->p.fe, "backend-id", "0") &&
-         evil_put(&x->p, t, x->p.fe, "virtual-device", "%u", devid) &&
-         evil_put(&x->p, t, x->p.fe, "device-type", "disk") &&
-         evil_put(&x->p, t, x->p.fe, "state", "1");
-    if (t != XBT_NULL && !xs_transaction_end(x->p.xs, t, !ok))
-        ok = false;
-    return ok;
+    return evil_device_end(&x->p, t, ok);
 }
 
 static void remove_device(struct ctx *x)
 {
-    xs_rm(x->p.xs, XBT_NULL, x->p.fe);
-    xs_rm(x->p.xs, XBT_NULL, x->p.be);
+    evil_device_remove(&x->p);
 }
 
 /* Waits for the frontend's first request; false if none came. */
